@@ -1,0 +1,38 @@
+import type { AssetKind, StepName } from '../realtime/realtime.contract';
+
+export type { AssetKind, StepName };
+
+/** What one step of a pipeline is asked to do. Plain data: it crosses into a worker thread. */
+export interface StepRequest {
+  kind: AssetKind;
+  step: StepName;
+  /** The uploaded file, readable at this path. */
+  inputPath: string;
+  /** The name the user uploaded it under (its extension helps decode formats without magic bytes, like TGA). */
+  filename: string;
+  /** An empty folder of this task's own where the step writes its outputs. */
+  workDir: string;
+  /** Step options, e.g. `{ size: 1024 }` for `render`; unknown keys are ignored. */
+  options: Record<string, unknown>;
+}
+
+/** A file a step produced, named as the asset's output (`thumbnail.png`, `metadata.json`, …). */
+export interface StepOutput {
+  name: string;
+  path: string;
+  contentType: string;
+}
+
+export interface StepResult {
+  outputs: StepOutput[];
+  /** Facts to merge into the asset's `metadata` (the inspect step fills it). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Reports how far the current step is, as a fraction 0-1 of the step. */
+export type ProgressReporter = (fraction: number) => void;
+
+export interface StepContext {
+  signal: AbortSignal;
+  progress: ProgressReporter;
+}
