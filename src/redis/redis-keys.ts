@@ -1,0 +1,55 @@
+/**
+ * Every Redis key and channel name Kiln uses, built in one place. All start with the prefix
+ * (`KILN_KEY_PREFIX`, default `kiln`), so one Redis can hold several Kilns, or tests.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  // auth
+  /** Hash: id, username, passwordHash, createdAt. */
+  user(userId: string): string {
+    return `${this.prefix}:user:${userId}`;
+  }
+  /** String → userId; set with NX so a name is taken once. */
+  userByName(username: string): string {
+    return `${this.prefix}:user-by-name:${username}`;
+  }
+  /** Hash: userId, username, createdAt; expires with the token. */
+  session(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}`;
+  }
+
+  // assets
+  /** String: the asset record as JSON. */
+  asset(assetId: string): string {
+    return `${this.prefix}:asset:${assetId}`;
+  }
+  /** Sorted set of asset ids by creation time. */
+  userAssets(userId: string): string {
+    return `${this.prefix}:user:${userId}:assets`;
+  }
+
+  // tasks
+  /** String: the task read model as JSON. */
+  task(taskId: string): string {
+    return `${this.prefix}:task:${taskId}`;
+  }
+  /** Sorted set of task ids by creation time. */
+  userTasks(userId: string): string {
+    return `${this.prefix}:user:${userId}:tasks`;
+  }
+  /** BullMQ's own prefix: its keys become `{prefix}:bull:{queue}:…`. */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  // realtime
+  /** Stream of a session's events (capped, with a TTL): the replay source. */
+  sessionStream(sessionId: string): string {
+    return `${this.prefix}:session:${sessionId}:events`;
+  }
+  /** Pub/sub channel of a session's live events and control messages. */
+  sessionChannel(sessionId: string): string {
+    return `${this.prefix}:events:${sessionId}`;
+  }
+}
