@@ -1,0 +1,34 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { RedisConnections } from './redis-connections';
+import { RedisKeys } from './redis-keys';
+import { REDIS } from './redis.tokens';
+
+/**
+ * The shared Redis wiring: one command client (`REDIS`), the key builders, and a factory for
+ * the extra connections that must not share it (pub/sub subscribers, BullMQ).
+ */
+@Global()
+@Module({})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(RedisConnections) private readonly connections: RedisConnections) {}
+
+  static forRoot(url: string, keyPrefix: string): DynamicModule {
+    const connections = new RedisConnections(url);
+    return {
+      module: RedisModule,
+      providers: [
+        { provide: RedisConnections, useValue: connections },
+        { provide: REDIS, useFactory: () => connections.create('commands') },
+        { provide: RedisKeys, useValue: new RedisKeys(keyPrefix) },
+      ],
+      exports: [REDIS, RedisKeys, RedisConnections],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connections.closeAll();
+  }
+}
+
+export type { Redis };
