@@ -1,0 +1,44 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { CommandHandler, EventPublisher, type ICommandHandler } from '@nestjs/cqrs';
+import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { KilnError } from '../../../errors/kiln-error';
+import { isTaskTypeSupported } from '../../../processing/pipelines';
+import { Task } from '../../domain/task.aggregate';
+import { RUN_TASK_JOB, TASK_JOB_OPTIONS, TASK_QUEUE, type RunTaskJobData } from '../../queue/task-queue.constants';
+import { TaskRepository } from '../../task.repository';
+import { StartTaskCommand } from './start-task.command';
+
+@CommandHandler(StartTaskCommand)
+export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly publisher: EventPublisher,
+    @InjectQueue(TASK_QUEUE) private readonly queue: Queue<RunTaskJobData>,
+  ) {}
+
+  async execute(command: StartTaskCommand): Promise<{ taskId: string }> {
+    if (!isTaskTypeSupported(command.kind, command.type)) {
+      throw new KilnError('TASK_TYPE_NOT_SUPPORTED', `A ${command.kind} asset has no "${command.type}" step.`);
+    }
+    const task = this.publisher.mergeObjectContext(
+      Task.queue(
+        {
+          id: randomUUID(),
+          assetId: command.assetId,
+          kind: command.kind,
+          ownerId: command.ownerId,
+          sessionId: command.sessionId,
+          type: command.type,
+          options: command.options,
+        },
+        new Date(),
+      ),
+    );
+    await this.tasks.save(task);
+    task.commit();
+    // The job id is the task id: adding the same task twice cannot queue it twice.
+    await this.queue.add(RUN_TASK_JOB, { taskId: task.id }, { ...TASK_JOB_OPTIONS, jobId: task.id });
+    return { taskId: task.id };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Coalesces progress reports to at most `hz` a second: the first goes out at once, later ones
+ * within the interval collapse into the latest, sent when the interval ends. `stop()` drops a
+ * pending one, so no progress trails a state change.
+ */
+export class ProgressThrottle<T> {
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private pending: T | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+
+  constructor(
+    hz: number,
+    private readonly send: (value: T) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.intervalMs = 1000 / hz;
+  }
+
+  report(value: T): void {
+    const wait = this.lastSentAt + this.intervalMs - this.now();
+    if (wait <= 0 && !this.timer) {
+      this.emit(value);
+      return;
+    }
+    this.pending = value;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const latest = this.pending;
+      this.pending = undefined;
+      if (latest !== undefined) this.emit(latest);
+    }, Math.max(0, wait));
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+
+  private emit(value: T): void {
+    this.lastSentAt = this.now();
+    this.send(value);
+  }
+}
