@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { JwtModule } from '@nestjs/jwt';
+import { KILN_CONFIG, KilnConfig } from '../config/kiln-config';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { resolveJwtSecret } from './jwt-secret';
+import { PasswordHasher } from './password-hasher';
+import { SessionRepository } from './session.repository';
+import { UserRepository } from './user.repository';
+
+const controllers = [AuthController];
+const services = [AuthService, PasswordHasher];
+const repositories = [UserRepository, SessionRepository];
+const guards = [JwtAuthGuard];
+
+/**
+ * Users, sessions and tokens. Exports AuthService (whose `verify` the realtime gateway uses on
+ * the handshake) and JwtAuthGuard (for every other controller). Needs the global ConfigModule
+ * and RedisModule from the app root.
+ */
+@Module({
+  imports: [
+    CqrsModule,
+    JwtModule.registerAsync({
+      inject: [KILN_CONFIG],
+      useFactory: async (config: KilnConfig) => ({
+        secret: await resolveJwtSecret(config),
+        signOptions: { algorithm: 'HS256' },
+        // Pinned so a token cannot pick its own algorithm.
+        verifyOptions: { algorithms: ['HS256'] },
+      }),
+    }),
+  ],
+  controllers,
+  providers: [...services, ...repositories, ...guards],
+  exports: [AuthService, JwtAuthGuard],
+})
+export class AuthModule {}
