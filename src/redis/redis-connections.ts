@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import Redis, { type RedisOptions } from 'ioredis';
 
 /** Creates and tracks ioredis connections so the app closes all of them on shutdown. */
@@ -15,17 +16,8 @@ export class RedisConnections {
   }
 
   /** Options for BullMQ, which opens its own connections (blocking ones must not time out). */
-  bullmqOptions(): RedisOptions {
-    const { hostname, port, username, password, pathname, protocol } = new URL(this.url);
-    return {
-      host: hostname,
-      port: Number(port || 6379),
-      username: username || undefined,
-      password: password ? decodeURIComponent(password) : undefined,
-      db: pathname.length > 1 ? Number(pathname.slice(1)) : 0,
-      tls: protocol === 'rediss:' ? {} : undefined,
-      maxRetriesPerRequest: null,
-    };
+  bullmqOptions(): ConnectionOptions {
+    return { url: this.url, maxRetriesPerRequest: null };
   }
 
   async closeAll(): Promise<void> {

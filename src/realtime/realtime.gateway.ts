@@ -1,0 +1,114 @@
+import { Logger } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import type { AuthPrincipal } from '../auth/auth-principal';
+import { AuthService } from '../auth/auth.service';
+import {
+  type ClientToServerEvents,
+  type HandshakeAuth,
+  REALTIME_NAMESPACE,
+  type ServerToClientEvents,
+  UNAUTHORIZED,
+} from './realtime.contract';
+import { compareEventIds, isEventId, type SessionEvent, SessionStream } from './session-stream';
+import { SessionSubscriptions } from './session-subscriptions';
+
+/** Per-socket state: who it is, the last event it got, and live events held back during replay. */
+interface SocketData {
+  principal: AuthPrincipal;
+  lastEventId?: string;
+  replayBuffer?: SessionEvent[];
+}
+
+type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type RealtimeNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
+
+/**
+ * The `/realtime` namespace. A socket is authenticated in the handshake, joined to its
+ * session's room, optionally replayed the events it missed, and then gets its session's live
+ * events, each exactly once and in stream order.
+ */
+@WebSocketGateway({ namespace: REALTIME_NAMESPACE, transports: ['websocket'], cors: { origin: true } })
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(RealtimeGateway.name);
+
+  @WebSocketServer() private readonly namespace!: RealtimeNamespace;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly stream: SessionStream,
+    private readonly subscriptions: SessionSubscriptions,
+  ) {}
+
+  afterInit(namespace: RealtimeNamespace): void {
+    namespace.use((socket, next) => {
+      const { token } = (socket.handshake.auth ?? {}) as Partial<HandshakeAuth>;
+      if (typeof token !== 'string' || token === '') return next(new Error(UNAUTHORIZED));
+      this.auth.verify(token).then(
+        (principal) => {
+          socket.data.principal = principal;
+          next();
+        },
+        () => next(new Error(UNAUTHORIZED)),
+      );
+    });
+    this.subscriptions.onMessage((sessionId, message) => {
+      if (message.type === 'session-ended') {
+        this.namespace.in(sessionRoom(sessionId)).disconnectSockets(true);
+        return;
+      }
+      for (const socket of this.socketsOf(sessionId)) this.deliver(socket, message.event);
+    });
+  }
+
+  async handleConnection(socket: RealtimeSocket): Promise<void> {
+    const { sessionId } = socket.data.principal;
+    const { lastEventId } = (socket.handshake.auth ?? {}) as Partial<HandshakeAuth>;
+    const replayFrom = isEventId(lastEventId) ? lastEventId : undefined;
+    // Subscribe and join before reading the stream, holding live events back until the replay
+    // is out: nothing published in between is missed or sent twice.
+    socket.data.lastEventId = replayFrom;
+    socket.data.replayBuffer = replayFrom ? [] : undefined;
+    try {
+      await this.subscriptions.hold(sessionId);
+      await socket.join(sessionRoom(sessionId));
+      if (replayFrom) {
+        for (const event of await this.stream.readAfter(sessionId, replayFrom)) this.emit(socket, event);
+        const held = socket.data.replayBuffer ?? [];
+        socket.data.replayBuffer = undefined;
+        for (const event of held) this.deliver(socket, event);
+      }
+    } catch (error) {
+      this.logger.error(`Socket ${socket.id} of session ${sessionId} could not be set up`, error);
+      socket.disconnect(true);
+    }
+  }
+
+  async handleDisconnect(socket: RealtimeSocket): Promise<void> {
+    const principal = socket.data.principal as AuthPrincipal | undefined;
+    if (principal) await this.subscriptions.release(principal.sessionId);
+  }
+
+  private socketsOf(sessionId: string): RealtimeSocket[] {
+    const ids = this.namespace.adapter.rooms.get(sessionRoom(sessionId)) ?? new Set<string>();
+    return [...ids].flatMap((id) => this.namespace.sockets.get(id) ?? []);
+  }
+
+  private deliver(socket: RealtimeSocket, event: SessionEvent): void {
+    if (socket.data.replayBuffer) {
+      socket.data.replayBuffer.push(event);
+      return;
+    }
+    const last = socket.data.lastEventId;
+    if (last !== undefined && compareEventIds(event.eventId, last) <= 0) return;
+    this.emit(socket, event);
+  }
+
+  private emit(socket: RealtimeSocket, event: SessionEvent): void {
+    socket.data.lastEventId = event.eventId;
+    // The payload's shape is fixed by the event name; the union cannot express that pairing.
+    (socket.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { RedisConnections } from '../redis/redis-connections';
+import { RedisKeys } from '../redis/redis-keys';
+import { type ChannelMessage, SessionStream } from './session-stream';
+
+type Listener = (sessionId: string, message: ChannelMessage) => void;
+
+/**
+ * This API process's subscriptions to session channels: one per session it holds sockets of,
+ * counted, so the channel is dropped when its last socket leaves.
+ */
+@Injectable()
+export class SessionSubscriptions implements OnModuleDestroy {
+  private readonly logger = new Logger(SessionSubscriptions.name);
+  private readonly subscriber: Redis;
+  private readonly holders = new Map<string, number>();
+  private listener: Listener = () => undefined;
+
+  constructor(
+    connections: RedisConnections,
+    private readonly keys: RedisKeys,
+  ) {
+    this.subscriber = connections.create('session-subscriber');
+    const channelPrefix = keys.sessionChannel('');
+    this.subscriber.on('message', (channel: string, message: string) => {
+      try {
+        this.listener(channel.slice(channelPrefix.length), SessionStream.parse(message));
+      } catch (error) {
+        this.logger.error(`Bad message on ${channel}`, error);
+      }
+    });
+  }
+
+  onMessage(listener: Listener): void {
+    this.listener = listener;
+  }
+
+  async hold(sessionId: string): Promise<void> {
+    const count = this.holders.get(sessionId) ?? 0;
+    this.holders.set(sessionId, count + 1);
+    if (count === 0) await this.subscriber.subscribe(this.keys.sessionChannel(sessionId));
+  }
+
+  async release(sessionId: string): Promise<void> {
+    const count = (this.holders.get(sessionId) ?? 0) - 1;
+    if (count > 0) {
+      this.holders.set(sessionId, count);
+      return;
+    }
+    this.holders.delete(sessionId);
+    await this.subscriber.unsubscribe(this.keys.sessionChannel(sessionId));
+  }
+
+  onModuleDestroy(): void {
+    this.subscriber.disconnect();
+  }
+}

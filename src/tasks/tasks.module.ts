@@ -1,0 +1,39 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AssetsModule } from '../assets/assets.module';
+import { AuthModule } from '../auth/auth.module';
+import { ProcessingModule } from '../processing/processing.module';
+import { StorageModule } from '../storage/storage.module';
+import { StartTaskHandler } from './commands/start-task/start-task.handler';
+import { GetTaskHandler } from './queries/get-task/get-task.handler';
+import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
+import { TASK_QUEUE } from './queue/task-queue.constants';
+import { TaskRepository } from './task.repository';
+import { TasksController } from './tasks.controller';
+import { TaskRunner } from './worker/task-runner';
+import { TaskProcessor } from './worker/task.processor';
+
+const commandHandlers = [StartTaskHandler];
+const queryHandlers = [GetTaskHandler, ListTasksHandler];
+const worker = [TaskProcessor, TaskRunner];
+
+/**
+ * The task domain. Every role can start tasks (the queue producer); the API adds the REST
+ * controller, the worker adds the BullMQ processor and the processing pool.
+ */
+@Module({})
+export class TasksModule {
+  static forRole(role: { api: boolean; worker: boolean }): DynamicModule {
+    return {
+      module: TasksModule,
+      imports: [
+        BullModule.registerQueue({ name: TASK_QUEUE }),
+        AssetsModule,
+        ...(role.api ? [AuthModule] : []),
+        ...(role.worker ? [ProcessingModule, StorageModule] : []),
+      ],
+      controllers: role.api ? [TasksController] : [],
+      providers: [TaskRepository, ...commandHandlers, ...queryHandlers, ...(role.worker ? worker : [])],
+    };
+  }
+}
