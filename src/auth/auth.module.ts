@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
 import { JwtModule } from '@nestjs/jwt';
 import { KILN_CONFIG, KilnConfig } from '../config/kiln-config';
 import { AuthController } from './auth.controller';
@@ -17,12 +16,12 @@ const guards = [JwtAuthGuard];
 
 /**
  * Users, sessions and tokens. Exports AuthService (whose `verify` the realtime gateway uses on
- * the handshake) and JwtAuthGuard (for every other controller). Needs the global ConfigModule
- * and RedisModule from the app root.
+ * the handshake) and JwtAuthGuard (for every other controller). Needs the global ConfigModule,
+ * RedisModule and `CqrsModule.forRoot()` from the app root; importing the plain CqrsModule here
+ * would give this module an EventBus of its own, apart from the one the rest of the app uses.
  */
 @Module({
   imports: [
-    CqrsModule,
     JwtModule.registerAsync({
       inject: [KILN_CONFIG],
       useFactory: async (config: KilnConfig) => ({

@@ -48,7 +48,10 @@ describe('PasswordHasher', () => {
     ['an empty string', ''],
     ['another scheme', 'bcrypt$2b$10$abc'],
     ['N not a power of two', 'scrypt$1000$8$1$c2FsdHNhbHRzYWx0c2FsdA==$AAAAAAAAAAAAAAAAAAAAAA=='],
-    ['a cost beyond the memory cap', 'scrypt$1048576$8$1$c2FsdHNhbHRzYWx0c2FsdA==$AAAAAAAAAAAAAAAAAAAAAA=='],
+    [
+      'a cost beyond the memory cap',
+      'scrypt$1048576$8$1$c2FsdHNhbHRzYWx0c2FsdA==$AAAAAAAAAAAAAAAAAAAAAA==',
+    ],
     ['a missing hash', 'scrypt$1024$8$1$c2FsdHNhbHRzYWx0c2FsdA==$'],
   ])('answers false, without throwing, for a malformed stored hash: %s', async (_case, stored) => {
     await expect(hasher.verify('whatever password', stored)).resolves.toBe(false);
