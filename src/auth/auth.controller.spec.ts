@@ -1,4 +1,4 @@
-import { Global, INestApplication, Module } from '@nestjs/common';
+import { Global, INestApplication, Module, ValidationPipe } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Test } from '@nestjs/testing';
@@ -34,7 +34,11 @@ describe('AuthController over HTTP (real Redis)', () => {
       imports: [ConfigModule.forRoot(config), TestRedisModule, CqrsModule.forRoot(), AuthModule],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
+    // As main.ts sets them up.
     app.useGlobalFilters(new KilnErrorFilter());
+    app.useGlobalPipes(
+      new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    );
     await app.init();
   });
 

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  HttpStatus,
-  Post,
-  UseGuards,
-  UsePipes,
-  ValidationPipe,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { AuthPrincipal } from './auth-principal';
@@ -21,8 +12,6 @@ import { JwtAuthGuard } from './jwt-auth.guard';
 
 @ApiTags('auth')
 @Controller('auth')
-// Validates its own bodies, so it does not depend on a global pipe being set up in main.ts.
-@UsePipes(new ValidationPipe({ whitelist: true }))
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
