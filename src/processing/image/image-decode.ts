@@ -1,0 +1,152 @@
+import { open, readFile } from 'node:fs/promises';
+import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import { decodeForeignImage, type ForeignDecodeOptions } from './foreign-image-decode';
+import { imageCorrupt, imageTooLarge, toImageFailure } from './image-errors';
+import {
+  formatFromFilename,
+  isExr,
+  isHdr,
+  isPlausibleTga,
+  readExrHeader,
+  readHdrHeader,
+  readTgaHeader,
+  type ForeignImageHeader,
+  type ImageSourceFormat,
+} from './image-format';
+
+/** 16383², sharp's own default: large enough for 16K textures, and it bounds libvips' memory, which worker threads do not. */
+export const IMAGE_PIXEL_LIMIT = 16383 * 16383; // 268,402,689
+
+export interface ImageDecodeOptions extends ForeignDecodeOptions {
+  /** Images with more pixels fail with `IMAGE_TOO_LARGE` before any pixel is decoded. */
+  limitInputPixels: number;
+}
+
+export const IMAGE_DECODE_DEFAULTS: Readonly<ImageDecodeOptions> = {
+  limitInputPixels: IMAGE_PIXEL_LIMIT,
+  toneMapping: 'clamp',
+  exposure: 1,
+};
+
+/** An image opened for sharp: facts from its header, and pipelines over its pixels. */
+export interface DecodedImage {
+  /** The format the bytes are (not the one the file name claims). */
+  format: ImageSourceFormat;
+  /** Size as displayed: EXIF orientation applied. */
+  width: number;
+  height: number;
+  channels: number;
+  hasAlpha: boolean;
+  /** libvips' interpretation, e.g. `srgb`, `b-w`, `cmyk`. */
+  colorSpace: string;
+  /** A fresh sharp pipeline over the pixels (EXIF orientation applied); one per output. */
+  pipeline(): Sharp;
+  /** Turns a failure of one of this image's pipelines into `IMAGE_CORRUPT`/`IMAGE_TOO_LARGE` where it is bad input. */
+  failure(error: unknown): unknown;
+}
+
+/** What sharp's metadata calls the formats we accept; anything else libvips happens to read (SVG, .v, …) is refused. */
+const SHARP_FORMATS: Readonly<Record<string, ImageSourceFormat>> = {
+  png: 'png',
+  jpeg: 'jpeg',
+  webp: 'webp',
+  tiff: 'tiff',
+  gif: 'gif',
+};
+
+const HEAD_BYTES = 32;
+
+/**
+ * Opens an uploaded image. PNG, JPEG, WebP, TIFF, GIF and AVIF go to sharp by path (sharp reads
+ * only the header here; pixels are decoded by each pipeline, with shrink-on-load for JPEG and
+ * WebP and sequential access, so a step decodes its input once). TGA, OpenEXR and Radiance HDR,
+ * which the prebuilt libvips cannot read, are decoded once by three's loaders into 8-bit pixels
+ * that every pipeline shares.
+ */
+export async function openImage(inputPath: string, filename: string, options: Partial<ImageDecodeOptions> = {}): Promise<DecodedImage> {
+  const settings = { ...IMAGE_DECODE_DEFAULTS, ...options };
+  const head = await readHead(inputPath);
+  if (isExr(head) || isHdr(head) || (formatFromFilename(filename) === 'tga' && isPlausibleTga(head))) {
+    return openForeignImage(inputPath, filename, head, settings);
+  }
+  return openWithSharp(inputPath, filename, settings);
+}
+
+/** A sharp pipeline over pixels already in memory (e.g. a sample a step computed), with the same limits. */
+export function openRawPixels(data: Buffer, raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 }, limitInputPixels = IMAGE_PIXEL_LIMIT): Sharp {
+  return sharp(data, { ...sharpOptions(limitInputPixels), raw });
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await file.read(head, 0, HEAD_BYTES, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await file.close();
+  }
+}
+
+function sharpOptions(limitInputPixels: number): SharpOptions {
+  // sequentialRead is sharp's default; said here because the speed of every step relies on it.
+  return { limitInputPixels, failOn: 'error', autoOrient: true, sequentialRead: true };
+}
+
+async function openWithSharp(inputPath: string, filename: string, settings: ImageDecodeOptions): Promise<DecodedImage> {
+  const limit = settings.limitInputPixels;
+  const fail = (format: ImageSourceFormat | undefined) => (error: unknown) => toImageFailure(error, format, filename, limit);
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(inputPath, sharpOptions(limit)).metadata();
+  } catch (error) {
+    throw fail(undefined)(error);
+  }
+  const format = metadata.format === 'heif' ? (metadata.compression === 'av1' ? 'avif' : undefined) : SHARP_FORMATS[metadata.format];
+  if (!format) throw imageCorrupt(undefined, filename);
+  if (metadata.width * metadata.height > limit) throw imageTooLarge(metadata.width, metadata.height, limit);
+  return {
+    format,
+    width: metadata.autoOrient.width,
+    height: metadata.autoOrient.height,
+    channels: metadata.channels,
+    hasAlpha: metadata.hasAlpha,
+    colorSpace: metadata.space,
+    pipeline: () => sharp(inputPath, sharpOptions(limit)),
+    failure: fail(format),
+  };
+}
+
+async function openForeignImage(inputPath: string, filename: string, head: Buffer, settings: ImageDecodeOptions): Promise<DecodedImage> {
+  const limit = settings.limitInputPixels;
+  const format = isExr(head) ? 'exr' : isHdr(head) ? 'hdr' : 'tga';
+  const fail = (error: unknown) => toImageFailure(error, format, filename, limit);
+  const bytes = await readFile(inputPath); // bounded by the upload size limit, not by the pixel count
+  let header: ForeignImageHeader;
+  try {
+    header = format === 'exr' ? readExrHeader(bytes) : format === 'hdr' ? readHdrHeader(bytes) : readTgaHeader(bytes);
+  } catch (error) {
+    throw fail(error);
+  }
+  if (header.width * header.height > limit) throw imageTooLarge(header.width, header.height, limit);
+  let raw: ReturnType<typeof decodeForeignImage>;
+  try {
+    raw = decodeForeignImage(bytes, header, settings);
+  } catch (error) {
+    // The header and the limit were checked, so whatever the loader throws is about the bytes;
+    // only a failed allocation says something about this machine rather than the file.
+    if (error instanceof RangeError && /allocation failed/i.test(error.message)) throw error;
+    throw imageCorrupt(format, filename);
+  }
+  const { data, width, height, channels } = raw;
+  return {
+    format,
+    width,
+    height,
+    channels,
+    hasAlpha: channels === 2 || channels === 4,
+    colorSpace: channels <= 2 ? 'b-w' : 'srgb',
+    pipeline: () => openRawPixels(data, { width, height, channels }, limit),
+    failure: fail,
+  };
+}

@@ -1,0 +1,33 @@
+import { ProcessingError } from './processing.error';
+import type { TaskType } from '../realtime/realtime.contract';
+import type { AssetKind, StepName } from './step.types';
+
+/**
+ * The steps a `process` task runs for each asset kind, in order. A step of this list can also run
+ * alone (`POST /assets/:id/tasks`); no other step can.
+ */
+export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
+  image: ['inspect', 'render', 'variants'],
+  // Filled by the issues that bring these kinds: inspect → convert → optimize → render,
+  // inspect → pack → variants → render and inspect → render (see DESIGN.md, "Asset kinds").
+  mesh: [],
+  'texture-set': [],
+  substance: [],
+};
+
+export const STEP_NOT_SUPPORTED = 'STEP_NOT_SUPPORTED';
+
+export function isStepSupported(kind: AssetKind, step: StepName): boolean {
+  return (PIPELINES[kind] as readonly string[] | undefined)?.includes(step) ?? false;
+}
+
+/** Whether a task of `type` can run on an asset of `kind`: `process` needs a pipeline, a step must be in it. */
+export function isTaskTypeSupported(kind: AssetKind, type: TaskType): boolean {
+  return type === 'process' ? (PIPELINES[kind]?.length ?? 0) > 0 : isStepSupported(kind, type);
+}
+
+export function stepNotSupported(kind: string, step: string): ProcessingError {
+  const steps = (PIPELINES as Partial<Record<string, readonly StepName[]>>)[kind];
+  const available = steps?.length ? `; ${kind} assets support ${steps.join(', ')}` : '';
+  return new ProcessingError(STEP_NOT_SUPPORTED, `Step "${step}" is not available for ${kind} assets${available}.`);
+}
