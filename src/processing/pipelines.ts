@@ -29,5 +29,8 @@ export function isTaskTypeSupported(kind: AssetKind, type: TaskType): boolean {
 export function stepNotSupported(kind: string, step: string): ProcessingError {
   const steps = (PIPELINES as Partial<Record<string, readonly StepName[]>>)[kind];
   const available = steps?.length ? `; ${kind} assets support ${steps.join(', ')}` : '';
-  return new ProcessingError(STEP_NOT_SUPPORTED, `Step "${step}" is not available for ${kind} assets${available}.`);
+  return new ProcessingError(
+    STEP_NOT_SUPPORTED,
+    `Step "${step}" is not available for ${kind} assets${available}.`,
+  );
 }

@@ -27,15 +27,21 @@ type ThreeParser = { parse(buffer: ArrayBuffer): DataTextureLoaderTexData };
 function createLoader(format: ForeignImageHeader['format']): ThreeParser {
   switch (format) {
     case 'tga': {
-      const { TGALoader } = nodeRequire('three/examples/jsm/loaders/TGALoader.js') as typeof import('three/examples/jsm/loaders/TGALoader.js');
+      const { TGALoader } = nodeRequire(
+        'three/examples/jsm/loaders/TGALoader.js',
+      ) as typeof import('three/examples/jsm/loaders/TGALoader.js');
       return new TGALoader();
     }
     case 'exr': {
-      const { EXRLoader } = nodeRequire('three/examples/jsm/loaders/EXRLoader.js') as typeof import('three/examples/jsm/loaders/EXRLoader.js');
+      const { EXRLoader } = nodeRequire(
+        'three/examples/jsm/loaders/EXRLoader.js',
+      ) as typeof import('three/examples/jsm/loaders/EXRLoader.js');
       return new EXRLoader(); // HalfFloatType and RGBAFormat by default: 8 bytes a pixel
     }
     case 'hdr': {
-      const { HDRLoader } = nodeRequire('three/examples/jsm/loaders/HDRLoader.js') as typeof import('three/examples/jsm/loaders/HDRLoader.js');
+      const { HDRLoader } = nodeRequire(
+        'three/examples/jsm/loaders/HDRLoader.js',
+      ) as typeof import('three/examples/jsm/loaders/HDRLoader.js');
       return new HDRLoader(); // HalfFloatType by default
     }
   }
@@ -48,25 +54,50 @@ function createLoader(format: ForeignImageHeader['format']): ThreeParser {
  * WebGL); EXRLoader returns them bottom-up (`flipY: false`); HDRLoader returns file order, which
  * for the only layout it reads (`-Y h +X w`) is top-down. Float formats are tone-mapped to sRGB.
  */
-export function decodeForeignImage(bytes: Buffer, header: ForeignImageHeader, options: ForeignDecodeOptions): RawImage {
+export function decodeForeignImage(
+  bytes: Buffer,
+  header: ForeignImageHeader,
+  options: ForeignDecodeOptions,
+): RawImage {
   const { width, height, channels } = header;
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const buffer = bytes.buffer.slice(
+    bytes.byteOffset,
+    bytes.byteOffset + bytes.byteLength,
+  ) as ArrayBuffer;
   const parsed = createLoader(header.format).parse(buffer);
   const data = parsed.data;
   // The loaders live in Node's realm, not jest's, so `instanceof` is not used on what they return.
-  if (parsed.width !== width || parsed.height !== height || !ArrayBuffer.isView(data) || data.length < width * height * 4) {
+  if (
+    parsed.width !== width ||
+    parsed.height !== height ||
+    !ArrayBuffer.isView(data) ||
+    data.length < width * height * 4
+  ) {
     throw new ImageHeaderError('decoded size does not match the header');
   }
   if (header.format === 'tga') {
-    return { data: packRgba8(data as Uint8Array, width, height, channels), width, height, channels };
+    return {
+      data: packRgba8(data as Uint8Array, width, height, channels),
+      width,
+      height,
+      channels,
+    };
   }
   if (data.BYTES_PER_ELEMENT !== 2) throw new ImageHeaderError('expected half floats');
-  const pixels = toneMapHalfRgba(data as Uint16Array, width, height, channels, { ...options, bottomUp: header.format === 'exr' });
+  const pixels = toneMapHalfRgba(data as Uint16Array, width, height, channels, {
+    ...options,
+    bottomUp: header.format === 'exr',
+  });
   return { data: pixels, width, height, channels };
 }
 
 /** Keeps `channels` of each RGBA pixel (1 = R of a grey image, 2 = R + A). */
-function packRgba8(rgba: Uint8Array, width: number, height: number, channels: 1 | 2 | 3 | 4): Buffer {
+function packRgba8(
+  rgba: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 2 | 3 | 4,
+): Buffer {
   const pixels = width * height;
   if (channels === 4) return Buffer.from(rgba.buffer, rgba.byteOffset, pixels * 4);
   const out = Buffer.allocUnsafe(pixels * channels);

@@ -63,17 +63,29 @@ const HEAD_BYTES = 32;
  * which the prebuilt libvips cannot read, are decoded once by three's loaders into 8-bit pixels
  * that every pipeline shares.
  */
-export async function openImage(inputPath: string, filename: string, options: Partial<ImageDecodeOptions> = {}): Promise<DecodedImage> {
+export async function openImage(
+  inputPath: string,
+  filename: string,
+  options: Partial<ImageDecodeOptions> = {},
+): Promise<DecodedImage> {
   const settings = { ...IMAGE_DECODE_DEFAULTS, ...options };
   const head = await readHead(inputPath);
-  if (isExr(head) || isHdr(head) || (formatFromFilename(filename) === 'tga' && isPlausibleTga(head))) {
+  if (
+    isExr(head) ||
+    isHdr(head) ||
+    (formatFromFilename(filename) === 'tga' && isPlausibleTga(head))
+  ) {
     return openForeignImage(inputPath, filename, head, settings);
   }
   return openWithSharp(inputPath, filename, settings);
 }
 
 /** A sharp pipeline over pixels already in memory (e.g. a sample a step computed), with the same limits. */
-export function openRawPixels(data: Buffer, raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 }, limitInputPixels = IMAGE_PIXEL_LIMIT): Sharp {
+export function openRawPixels(
+  data: Buffer,
+  raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 },
+  limitInputPixels = IMAGE_PIXEL_LIMIT,
+): Sharp {
   return sharp(data, { ...sharpOptions(limitInputPixels), raw });
 }
 
@@ -93,18 +105,29 @@ function sharpOptions(limitInputPixels: number): SharpOptions {
   return { limitInputPixels, failOn: 'error', autoOrient: true, sequentialRead: true };
 }
 
-async function openWithSharp(inputPath: string, filename: string, settings: ImageDecodeOptions): Promise<DecodedImage> {
+async function openWithSharp(
+  inputPath: string,
+  filename: string,
+  settings: ImageDecodeOptions,
+): Promise<DecodedImage> {
   const limit = settings.limitInputPixels;
-  const fail = (format: ImageSourceFormat | undefined) => (error: unknown) => toImageFailure(error, format, filename, limit);
+  const fail = (format: ImageSourceFormat | undefined) => (error: unknown) =>
+    toImageFailure(error, format, filename, limit);
   let metadata: Metadata;
   try {
     metadata = await sharp(inputPath, sharpOptions(limit)).metadata();
   } catch (error) {
     throw fail(undefined)(error);
   }
-  const format = metadata.format === 'heif' ? (metadata.compression === 'av1' ? 'avif' : undefined) : SHARP_FORMATS[metadata.format];
+  const format =
+    metadata.format === 'heif'
+      ? metadata.compression === 'av1'
+        ? 'avif'
+        : undefined
+      : SHARP_FORMATS[metadata.format];
   if (!format) throw imageCorrupt(undefined, filename);
-  if (metadata.width * metadata.height > limit) throw imageTooLarge(metadata.width, metadata.height, limit);
+  if (metadata.width * metadata.height > limit)
+    throw imageTooLarge(metadata.width, metadata.height, limit);
   return {
     format,
     width: metadata.autoOrient.width,
@@ -117,14 +140,24 @@ async function openWithSharp(inputPath: string, filename: string, settings: Imag
   };
 }
 
-async function openForeignImage(inputPath: string, filename: string, head: Buffer, settings: ImageDecodeOptions): Promise<DecodedImage> {
+async function openForeignImage(
+  inputPath: string,
+  filename: string,
+  head: Buffer,
+  settings: ImageDecodeOptions,
+): Promise<DecodedImage> {
   const limit = settings.limitInputPixels;
   const format = isExr(head) ? 'exr' : isHdr(head) ? 'hdr' : 'tga';
   const fail = (error: unknown) => toImageFailure(error, format, filename, limit);
   const bytes = await readFile(inputPath); // bounded by the upload size limit, not by the pixel count
   let header: ForeignImageHeader;
   try {
-    header = format === 'exr' ? readExrHeader(bytes) : format === 'hdr' ? readHdrHeader(bytes) : readTgaHeader(bytes);
+    header =
+      format === 'exr'
+        ? readExrHeader(bytes)
+        : format === 'hdr'
+          ? readHdrHeader(bytes)
+          : readTgaHeader(bytes);
   } catch (error) {
     throw fail(error);
   }

@@ -1,5 +1,6 @@
 /** Source formats of the `image` kind, named as `metadata.format` reports them. */
-export type ImageSourceFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'avif' | 'tga' | 'exr' | 'hdr';
+export type ImageSourceFormat =
+  'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'avif' | 'tga' | 'exr' | 'hdr';
 
 /** How a person calls each format, for error messages. */
 export const IMAGE_FORMAT_NAMES: Readonly<Record<ImageSourceFormat, string>> = {
@@ -39,7 +40,9 @@ export function isExr(bytes: Uint8Array): boolean {
 }
 
 export function isHdr(bytes: Uint8Array): boolean {
-  const start = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 10)).toString('latin1');
+  const start = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 10)).toString(
+    'latin1',
+  );
   return start.startsWith('#?RADIANCE') || start.startsWith('#?RGBE');
 }
 
@@ -97,7 +100,12 @@ export function readTgaHeader(bytes: Uint8Array): ForeignImageHeader {
 }
 
 /** Walks the RLE packets without decoding them; returns the offset just past the last one. */
-function endOfTgaRle(bytes: Uint8Array, start: number, pixels: number, bytesPerPixel: number): number {
+function endOfTgaRle(
+  bytes: Uint8Array,
+  start: number,
+  pixels: number,
+  bytesPerPixel: number,
+): number {
   let offset = start;
   let done = 0;
   while (done < pixels) {
@@ -131,7 +139,12 @@ export function readExrHeader(bytes: Uint8Array): ForeignImageHeader {
     offset += 4;
     if (offset + size > bytes.length) throw new ImageHeaderError('truncated');
     if (name.text === 'dataWindow' && type.text === 'box2i' && size === 16) {
-      dataWindow = [readI32(bytes, offset), readI32(bytes, offset + 4), readI32(bytes, offset + 8), readI32(bytes, offset + 12)];
+      dataWindow = [
+        readI32(bytes, offset),
+        readI32(bytes, offset + 4),
+        readI32(bytes, offset + 8),
+        readI32(bytes, offset + 12),
+      ];
     } else if (name.text === 'channels' && type.text === 'chlist') {
       channelNames = readExrChannelNames(bytes.subarray(offset, offset + size));
     }
@@ -143,7 +156,8 @@ export function readExrHeader(bytes: Uint8Array): ForeignImageHeader {
   const height = yMax - yMin + 1;
   if (width <= 0 || height <= 0) throw new ImageHeaderError('empty dataWindow');
   const alpha = channelNames.includes('A');
-  const colour = ['R', 'G', 'B'].every((c) => channelNames.includes(c)) || channelNames.includes('RY');
+  const colour =
+    ['R', 'G', 'B'].every((c) => channelNames.includes(c)) || channelNames.includes('RY');
   const channels = colour ? (alpha ? 4 : 3) : alpha ? 2 : 1;
   return { format: 'exr', width, height, channels };
 }
@@ -165,7 +179,11 @@ const HDR_SIZE_LINE = /^\s*-Y\s+(\d+)\s+\+X\s+(\d+)\s*$/; // the only orientatio
 /** Reads a Radiance HDR header and checks that the scanlines it promises are all present. */
 export function readHdrHeader(bytes: Uint8Array): ForeignImageHeader {
   if (!isHdr(bytes)) throw new ImageHeaderError('not a Radiance header');
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, HDR_HEADER_SCAN_BYTES)).toString('latin1');
+  const head = Buffer.from(
+    bytes.buffer,
+    bytes.byteOffset,
+    Math.min(bytes.length, HDR_HEADER_SCAN_BYTES),
+  ).toString('latin1');
   const endOfHeader = head.indexOf('\n\n');
   if (endOfHeader < 0) throw new ImageHeaderError('truncated');
   const endOfSizeLine = head.indexOf('\n', endOfHeader + 2);
@@ -181,17 +199,31 @@ export function readHdrHeader(bytes: Uint8Array): ForeignImageHeader {
 }
 
 /** Walks the (new-style RLE or flat) scanlines the way three's HDRLoader reads them. */
-function endOfHdrScanlines(bytes: Uint8Array, start: number, width: number, height: number): number {
-  const rle = width >= 8 && width <= 0x7fff && bytes[start] === 2 && bytes[start + 1] === 2 && (bytes[start + 2] & 0x80) === 0;
+function endOfHdrScanlines(
+  bytes: Uint8Array,
+  start: number,
+  width: number,
+  height: number,
+): number {
+  const rle =
+    width >= 8 &&
+    width <= 0x7fff &&
+    bytes[start] === 2 &&
+    bytes[start + 1] === 2 &&
+    (bytes[start + 2] & 0x80) === 0;
   if (!rle) return start + width * height * 4;
   let offset = start;
   for (let line = 0; line < height; line++) {
     if (offset + 4 > bytes.length) throw new ImageHeaderError('truncated');
-    if (bytes[offset] !== 2 || bytes[offset + 1] !== 2 || ((bytes[offset + 2] << 8) | bytes[offset + 3]) !== width) {
+    if (
+      bytes[offset] !== 2 ||
+      bytes[offset + 1] !== 2 ||
+      ((bytes[offset + 2] << 8) | bytes[offset + 3]) !== width
+    ) {
       throw new ImageHeaderError('bad scanline');
     }
     offset += 4;
-    for (let filled = 0; filled < width * 4; ) {
+    for (let filled = 0; filled < width * 4;) {
       if (offset >= bytes.length) throw new ImageHeaderError('truncated');
       let count = bytes[offset++];
       const run = count > 128;
@@ -207,15 +239,26 @@ function endOfHdrScanlines(bytes: Uint8Array, start: number, width: number, heig
 function readCString(bytes: Uint8Array, start: number): { text: string; end: number } {
   const zero = bytes.indexOf(0, start);
   if (zero < 0 || zero - start > 255) throw new ImageHeaderError('truncated');
-  return { text: Buffer.from(bytes.buffer, bytes.byteOffset + start, zero - start).toString('latin1'), end: zero + 1 };
+  return {
+    text: Buffer.from(bytes.buffer, bytes.byteOffset + start, zero - start).toString('latin1'),
+    end: zero + 1,
+  };
 }
 
 function readU32(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0;
+  return (
+    (bytes[offset] |
+      (bytes[offset + 1] << 8) |
+      (bytes[offset + 2] << 16) |
+      (bytes[offset + 3] << 24)) >>>
+    0
+  );
 }
 
 function readI32(bytes: Uint8Array, offset: number): number {
-  return bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24);
+  return (
+    bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)
+  );
 }
 
 const EXTENSION_FORMATS: Readonly<Record<string, ImageSourceFormat>> = {

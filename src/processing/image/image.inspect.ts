@@ -2,7 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import type { Stats } from 'sharp';
 import { writeOutputAtomically } from '../atomic-output';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
-import { IMAGE_DECODE_DEFAULTS, openImage, openRawPixels, type ImageDecodeOptions } from './image-decode';
+import {
+  IMAGE_DECODE_DEFAULTS,
+  openImage,
+  openRawPixels,
+  type ImageDecodeOptions,
+} from './image-decode';
 import type { ImageSourceFormat } from './image-format';
 
 /** What `inspect` reports about an image; it becomes the asset's `metadata`. */
@@ -38,9 +43,14 @@ export const IMAGE_INSPECT_DEFAULTS: Readonly<ImageInspectOptions> = {
 export const METADATA_JSON = 'metadata.json';
 
 /** `inspect` for images: writes `metadata.json` and returns the same facts as `metadata`. */
-export async function inspectImage(request: StepRequest, ctx: StepContext, options: Partial<ImageInspectOptions> = {}): Promise<StepResult> {
+export async function inspectImage(
+  request: StepRequest,
+  ctx: StepContext,
+  options: Partial<ImageInspectOptions> = {},
+): Promise<StepResult> {
   const settings = { ...IMAGE_INSPECT_DEFAULTS, ...options };
-  const limitInputPixels = settings.decode.limitInputPixels ?? IMAGE_DECODE_DEFAULTS.limitInputPixels;
+  const limitInputPixels =
+    settings.decode.limitInputPixels ?? IMAGE_DECODE_DEFAULTS.limitInputPixels;
   ctx.progress(0);
   const image = await openImage(request.inputPath, request.filename, settings.decode);
   ctx.progress(0.2);
@@ -56,7 +66,11 @@ export async function inspectImage(request: StepRequest, ctx: StepContext, optio
       .raw()
       .toBuffer({ resolveWithObject: true });
     const { width, height, channels } = sample.info;
-    ({ dominant } = await openRawPixels(sample.data, { width, height, channels }, limitInputPixels).stats());
+    ({ dominant } = await openRawPixels(
+      sample.data,
+      { width, height, channels },
+      limitInputPixels,
+    ).stats());
   } catch (error) {
     throw image.failure(error);
   }
@@ -72,9 +86,14 @@ export async function inspectImage(request: StepRequest, ctx: StepContext, optio
     dominantColor: toHex(dominant),
     format: image.format,
   };
-  const path = await writeOutputAtomically(request.workDir, METADATA_JSON, (temp) => writeFile(temp, `${JSON.stringify(metadata, null, 2)}\n`));
+  const path = await writeOutputAtomically(request.workDir, METADATA_JSON, (temp) =>
+    writeFile(temp, `${JSON.stringify(metadata, null, 2)}\n`),
+  );
   ctx.progress(1);
-  return { outputs: [{ name: METADATA_JSON, path, contentType: 'application/json' }], metadata: { ...metadata } };
+  return {
+    outputs: [{ name: METADATA_JSON, path, contentType: 'application/json' }],
+    metadata: { ...metadata },
+  };
 }
 
 function toHex({ r, g, b }: { r: number; g: number; b: number }): string {

@@ -28,9 +28,19 @@ export const THUMBNAIL_PNG = 'thumbnail.png';
  * default 512) or the source's if smaller, aspect ratio kept. One decode: JPEG and WebP shrink
  * on load, other formats stream through the resize.
  */
-export async function renderImage(request: StepRequest, ctx: StepContext, options: Partial<ImageRenderOptions> = {}): Promise<StepResult> {
+export async function renderImage(
+  request: StepRequest,
+  ctx: StepContext,
+  options: Partial<ImageRenderOptions> = {},
+): Promise<StepResult> {
   const settings = { ...IMAGE_RENDER_DEFAULTS, ...options };
-  const size = readIntegerOption(request.options, 'size', settings.size, THUMBNAIL_SIZE_MIN, THUMBNAIL_SIZE_MAX);
+  const size = readIntegerOption(
+    request.options,
+    'size',
+    settings.size,
+    THUMBNAIL_SIZE_MIN,
+    THUMBNAIL_SIZE_MAX,
+  );
   ctx.progress(0);
   const image = await openImage(request.inputPath, request.filename, settings.decode);
   ctx.progress(0.2);

@@ -29,9 +29,19 @@ export const PREVIEW_WEBP = 'preview.webp';
  * `variants` for images: `preview.webp`, its long side at most `options.maxSize` (default 2048),
  * never enlarged, aspect ratio kept; alpha is kept.
  */
-export async function buildImageVariants(request: StepRequest, ctx: StepContext, options: Partial<ImageVariantsOptions> = {}): Promise<StepResult> {
+export async function buildImageVariants(
+  request: StepRequest,
+  ctx: StepContext,
+  options: Partial<ImageVariantsOptions> = {},
+): Promise<StepResult> {
   const settings = { ...IMAGE_VARIANTS_DEFAULTS, ...options };
-  const maxSize = readIntegerOption(request.options, 'maxSize', settings.maxSize, PREVIEW_SIZE_MIN, PREVIEW_SIZE_MAX);
+  const maxSize = readIntegerOption(
+    request.options,
+    'maxSize',
+    settings.maxSize,
+    PREVIEW_SIZE_MIN,
+    PREVIEW_SIZE_MAX,
+  );
   ctx.progress(0);
   const image = await openImage(request.inputPath, request.filename, settings.decode);
   ctx.progress(0.2);

@@ -72,7 +72,8 @@ function colourLookup(toneMapping: ToneMapping, exposure: number): Uint8Array {
 function alphaLookup(): Uint8Array {
   if (!alphaTable) {
     alphaTable = new Uint8Array(65536);
-    for (let half = 0; half < 65536; half++) alphaTable[half] = Math.round(clampUnit(halfToFloat(half)) * 255);
+    for (let half = 0; half < 65536; half++)
+      alphaTable[half] = Math.round(clampUnit(halfToFloat(half)) * 255);
   }
   return alphaTable;
 }
