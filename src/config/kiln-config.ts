@@ -60,7 +60,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     port: read('PORT', 3000, int(0, 65535), 'a port number (0-65535)'),
     redisUrl: read('REDIS_URL', undefined, (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined), 'a redis:// or rediss:// URL'),
     keyPrefix: read('KILN_KEY_PREFIX', 'kiln', (raw) => (/^[A-Za-z0-9_-]+$/.test(raw) ? raw : undefined), 'letters, digits, _ or -'),
-    role: read('KILN_ROLE', 'all' as KilnRole, (raw) => (['api', 'worker', 'all'].includes(raw) ? (raw as KilnRole) : undefined), 'api, worker or all'),
+    role: read('KILN_ROLE', 'all' as KilnRole, (raw) => (raw === 'api' || raw === 'worker' || raw === 'all' ? raw : undefined), 'api, worker or all'),
     dataDir: resolve(env.KILN_DATA_DIR || './data'),
     maxUploadBytes: read('KILN_MAX_UPLOAD_BYTES', 1024 ** 3, int(1), 'a positive number of bytes'),
     workerConcurrency: read('KILN_WORKER_CONCURRENCY', availableParallelism(), int(1, 256), 'a whole number from 1 to 256'),

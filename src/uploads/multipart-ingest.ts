@@ -128,6 +128,10 @@ class HashingProbe extends Transform {
 /** The base name only, without control characters: it is shown back and used for extension hints. */
 export function safeFilename(raw: string | undefined): string {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const cleaned = [...base]
+    .filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f)
+    .join('')
+    .trim()
+    .slice(0, 255);
   return cleaned || 'upload';
 }
