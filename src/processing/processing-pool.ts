@@ -1,0 +1,100 @@
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+// sharp's docs: on glibc Linux the main thread must load sharp before any worker thread does, so
+// its shared libraries stay loaded until every thread has finished.
+import 'sharp';
+import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
+import { ProcessingError } from './processing.error';
+import { STEP_CRASHED, type StepOutcome, type StepTask } from './step-outcome';
+import type { StepRequest, StepResult } from './step.types';
+
+export const STEP_TIMEOUT = 'STEP_TIMEOUT';
+
+/** The worker script the pool runs; injectable so tests can substitute a plain JS one. */
+export const PROCESSING_WORKER_FILE = Symbol('PROCESSING_WORKER_FILE');
+
+/**
+ * Caps each thread's JS heap. It does not bound libvips or the typed arrays of three's loaders:
+ * the pixel limit and the step timeout do (DESIGN.md, "Processing choices").
+ */
+export const WORKER_MAX_OLD_GENERATION_MB = 1024;
+
+export interface StepRunOptions {
+  /** Aborting it stops the step (its thread is terminated) and rejects with the signal's reason. */
+  signal: AbortSignal;
+  /** A step running longer is stopped and fails with `STEP_TIMEOUT`. */
+  timeoutMs: number;
+  /** The step's progress, 0-1. */
+  onProgress: (fraction: number) => void;
+}
+
+/**
+ * Runs processing steps on a pool of worker threads (piscina), `KILN_WORKER_CONCURRENCY` of them,
+ * started up front so the first task does not pay for thread start and sharp's load. A thread
+ * that crashes or runs out of heap fails its step, never the process.
+ */
+@Injectable()
+export class ProcessingPool implements OnModuleDestroy {
+  private readonly piscina: Piscina<StepTask, StepOutcome>;
+
+  constructor(
+    @Inject(KILN_CONFIG) config: KilnConfig,
+    // step.worker.js beside this file: present in dist/, absent under ts-jest (tests pass their own).
+    @Optional()
+    @Inject(PROCESSING_WORKER_FILE)
+    filename: string = resolve(__dirname, 'step.worker.js'),
+  ) {
+    this.piscina = new Piscina<StepTask, StepOutcome>({
+      filename,
+      minThreads: config.workerConcurrency,
+      maxThreads: config.workerConcurrency,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
+    });
+  }
+
+  async run(
+    request: StepRequest,
+    { signal, timeoutMs, onProgress }: StepRunOptions,
+  ): Promise<StepResult> {
+    signal.throwIfAborted();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (fraction: unknown) => {
+      if (typeof fraction === 'number') onProgress(fraction);
+    });
+    let outcome: StepOutcome;
+    try {
+      outcome = await this.piscina.run(
+        { request, progressPort: port2 },
+        { transferList: [port2], signal: AbortSignal.any([signal, timeout]) },
+      );
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (timeout.aborted) {
+        // The same input would very likely run out of time again: not retried.
+        throw new ProcessingError(
+          STEP_TIMEOUT,
+          `The ${request.step} step ran longer than ${timeoutMs} ms and was stopped. Try a smaller file, or raise KILN_STEP_TIMEOUT_MS.`,
+          false,
+        );
+      }
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new ProcessingError(
+        STEP_CRASHED,
+        `The worker thread running the ${request.step} step crashed: ${detail}`,
+        true,
+      );
+    } finally {
+      port1.close(); // progress that arrives after the answer is stale
+    }
+    if (!outcome.ok)
+      throw new ProcessingError(outcome.error.code, outcome.error.message, outcome.error.retryable);
+    return outcome.result;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.piscina.close();
+  }
+}

@@ -1,0 +1,36 @@
+import type { MessagePort } from 'node:worker_threads';
+import { ProcessingError } from './processing.error';
+import type { StepRequest, StepResult } from './step.types';
+
+/** What the pool posts to a thread: the step, and the port its progress fractions go back on. */
+export interface StepTask {
+  request: StepRequest;
+  progressPort: MessagePort;
+}
+
+export interface StepFailure {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * What a thread answers. Errors cross the thread boundary as plain data, because a thrown
+ * `ProcessingError` would arrive as a bare `Error` without its `code` and `retryable`.
+ */
+export type StepOutcome = { ok: true; result: StepResult } | { ok: false; error: StepFailure };
+
+/** A step failed on something other than its input (a bug, a missing file, a dead thread): retried. */
+export const STEP_CRASHED = 'STEP_CRASHED';
+
+/** A `ProcessingError` keeps its code; anything else is a crash. */
+export function toStepFailure(error: unknown, step: string): StepFailure {
+  if (error instanceof ProcessingError)
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  const detail = error instanceof Error ? error.message : String(error);
+  return {
+    code: STEP_CRASHED,
+    message: `The ${step} step stopped on an unexpected error: ${detail}`,
+    retryable: true,
+  };
+}
