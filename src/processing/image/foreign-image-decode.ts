@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { Module } from 'node:module';
 import type { DataTextureLoaderTexData } from 'three';
 import type { ForeignImageHeader } from './image-format';
 import { ImageHeaderError } from './image-format';
@@ -17,9 +17,13 @@ export interface ForeignDecodeOptions {
   exposure: number;
 }
 
-// three's examples/jsm files are ES modules. Node ≥ 20.19 can require() them, but jest's own
-// require (CommonJS mode) cannot, so they are loaded through Node's require, not the caller's.
-const nodeRequire = createRequire(__filename);
+// three's examples/jsm files are ES modules. Node ≥ 20.19 require()s them; jest's CommonJS runtime
+// cannot, and jest 30 swaps in its own `createRequire` too. A Module's require() is Node's in both.
+const nodeLoader = new Module(__filename);
+
+function requireEsm<T>(specifier: string): T {
+  return nodeLoader.require(require.resolve(specifier)) as T;
+}
 
 type ThreeParser = { parse(buffer: ArrayBuffer): DataTextureLoaderTexData };
 
@@ -27,21 +31,21 @@ type ThreeParser = { parse(buffer: ArrayBuffer): DataTextureLoaderTexData };
 function createLoader(format: ForeignImageHeader['format']): ThreeParser {
   switch (format) {
     case 'tga': {
-      const { TGALoader } = nodeRequire(
+      const { TGALoader } = requireEsm<typeof import('three/examples/jsm/loaders/TGALoader.js')>(
         'three/examples/jsm/loaders/TGALoader.js',
-      ) as typeof import('three/examples/jsm/loaders/TGALoader.js');
+      );
       return new TGALoader();
     }
     case 'exr': {
-      const { EXRLoader } = nodeRequire(
+      const { EXRLoader } = requireEsm<typeof import('three/examples/jsm/loaders/EXRLoader.js')>(
         'three/examples/jsm/loaders/EXRLoader.js',
-      ) as typeof import('three/examples/jsm/loaders/EXRLoader.js');
+      );
       return new EXRLoader(); // HalfFloatType and RGBAFormat by default: 8 bytes a pixel
     }
     case 'hdr': {
-      const { HDRLoader } = nodeRequire(
+      const { HDRLoader } = requireEsm<typeof import('three/examples/jsm/loaders/HDRLoader.js')>(
         'three/examples/jsm/loaders/HDRLoader.js',
-      ) as typeof import('three/examples/jsm/loaders/HDRLoader.js');
+      );
       return new HDRLoader(); // HalfFloatType by default
     }
   }

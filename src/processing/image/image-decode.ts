@@ -1,7 +1,8 @@
 import { open, readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 import { decodeForeignImage, type ForeignDecodeOptions } from './foreign-image-decode';
-import { imageCorrupt, imageTooLarge, toImageFailure } from './image-errors';
+import { ProcessingError } from '../processing.error';
+import { IMAGE_TOO_LARGE, imageCorrupt, imageTooLarge, toImageFailure } from './image-errors';
 import {
   formatFromFilename,
   isExr,
@@ -117,7 +118,11 @@ async function openWithSharp(
   try {
     metadata = await sharp(inputPath, sharpOptions(limit)).metadata();
   } catch (error) {
-    throw fail(undefined)(error);
+    const failure = fail(undefined)(error);
+    if (failure instanceof ProcessingError && failure.code === IMAGE_TOO_LARGE) {
+      throw (await measureOversized(inputPath, limit)) ?? failure;
+    }
+    throw failure;
   }
   const format =
     metadata.format === 'heif'
@@ -138,6 +143,25 @@ async function openWithSharp(
     pipeline: () => sharp(inputPath, sharpOptions(limit)),
     failure: fail(format),
   };
+}
+
+/**
+ * sharp refuses even the header of an image over the limit, without its size. Reading the header
+ * alone again, unlimited, allocates no pixels and lets the message name the size.
+ */
+async function measureOversized(
+  inputPath: string,
+  limit: number,
+): Promise<ProcessingError | undefined> {
+  try {
+    const { width, height } = await sharp(inputPath, {
+      limitInputPixels: false,
+      failOn: 'error',
+    }).metadata();
+    return imageTooLarge(width, height, limit);
+  } catch {
+    return undefined;
+  }
 }
 
 async function openForeignImage(

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { SNIFF_BYTES, sniffKind } from './kind-sniff';
+
+const FIXTURES = resolve(__dirname, '../..', '../shared/fixtures');
+const MODEL_EXTENSIONS = new Set([
+  '.obj',
+  '.mtl',
+  '.fbx',
+  '.gltf',
+  '.glb',
+  '.bin',
+  '.stl',
+  '.ply',
+  '.dae',
+]);
+
+function head(path: string): Buffer {
+  return readFileSync(path).subarray(0, SNIFF_BYTES);
+}
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(folder).flatMap((name) => {
+    const path = join(folder, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+const relativeName = (path: string) => relative(FIXTURES, path);
+
+describe('sniffKind', () => {
+  it.each([
+    ['CesiumLogoFlat.png', 'png'],
+    ['Collada_Sample.jpg', 'jpeg'],
+    ['IndoorHDRI003_1K-HDR.exr', 'exr'],
+    ['UnitTests_runtime_float.tga', 'tga'],
+    ['duckCM.tga', 'tga'],
+  ])('knows image/%s as an image of format %s', (name, format) => {
+    const path = join(FIXTURES, 'image', name);
+    expect(sniffKind(head(path), name)).toEqual({ kind: 'image', format });
+  });
+
+  it('covers every fixture in image/', () => {
+    expect(readdirSync(join(FIXTURES, 'image')).sort()).toEqual([
+      'CesiumLogoFlat.png',
+      'Collada_Sample.jpg',
+      'IndoorHDRI003_1K-HDR.exr',
+      'UnitTests_runtime_float.tga',
+      'duckCM.tga',
+    ]);
+  });
+
+  const modelFiles = filesUnder(join(FIXTURES, 'mesh')).filter((path) =>
+    MODEL_EXTENSIONS.has(extname(path).toLowerCase()),
+  );
+  it.each(modelFiles.map(relativeName))(
+    'does not take the model file %s for anything yet (mesh sniffing comes later)',
+    (name) => {
+      expect(sniffKind(head(join(FIXTURES, name)), basename(name))).toBeUndefined();
+    },
+  );
+
+  it('finds model files to check', () => {
+    expect(modelFiles.length).toBeGreaterThanOrEqual(30);
+  });
+
+  const textures = filesUnder(join(FIXTURES, 'mesh')).filter((path) =>
+    ['.png', '.jpg', '.tga'].includes(extname(path)),
+  );
+  it.each(textures.map(relativeName))(
+    'takes the texture %s, uploaded alone, for an image',
+    (name) => {
+      const format = { '.png': 'png', '.jpg': 'jpeg', '.tga': 'tga' }[extname(name)];
+      expect(sniffKind(head(join(FIXTURES, name)), basename(name))).toEqual({
+        kind: 'image',
+        format,
+      });
+    },
+  );
+
+  const malformed = filesUnder(join(FIXTURES, 'malformed')).filter(
+    (path) => extname(path) !== '.png',
+  );
+  it.each(malformed.map(relativeName))('refuses the malformed file %s', (name) => {
+    expect(sniffKind(head(join(FIXTURES, name)), basename(name))).toBeUndefined();
+  });
+
+  it('takes malformed/wrongTypes/CesiumLogoFlat.png for what its bytes are: a PNG (the glTF around it is the broken part)', () => {
+    const path = join(FIXTURES, 'malformed/wrongTypes/CesiumLogoFlat.png');
+    expect(sniffKind(head(path), 'CesiumLogoFlat.png')).toEqual({ kind: 'image', format: 'png' });
+  });
+
+  it.each(readdirSync(join(FIXTURES, 'substance')))(
+    'refuses the Substance archive %s (substance sniffing comes later)',
+    (name) => {
+      expect(sniffKind(head(join(FIXTURES, 'substance', name)), name)).toBeUndefined();
+    },
+  );
+
+  it('refuses an empty file whatever its name', () => {
+    for (const name of ['empty.png', 'empty.tga', 'empty.exr', 'empty'])
+      expect(sniffKind(Buffer.alloc(0), name)).toBeUndefined();
+  });
+
+  it('refuses random bytes named .png', () => {
+    const bytes = randomBytes(SNIFF_BYTES);
+    bytes[0] = 0x00; // never a JPEG/PNG/EXR first byte by chance
+    expect(sniffKind(bytes, 'photo.png')).toBeUndefined();
+  });
+
+  it('trusts the bytes over the extension: a JPEG named .png is a JPEG, a PNG named .tga is a PNG', () => {
+    expect(sniffKind(head(join(FIXTURES, 'image/Collada_Sample.jpg')), 'photo.png')).toEqual({
+      kind: 'image',
+      format: 'jpeg',
+    });
+    expect(sniffKind(head(join(FIXTURES, 'image/CesiumLogoFlat.png')), 'logo.tga')).toEqual({
+      kind: 'image',
+      format: 'png',
+    });
+    expect(sniffKind(head(join(FIXTURES, 'image/IndoorHDRI003_1K-HDR.exr')), 'room.hdr')).toEqual({
+      kind: 'image',
+      format: 'exr',
+    });
+  });
+
+  it('takes a TGA only with the .tga extension (case-insensitive), since TGA has no magic number', () => {
+    const tga = head(join(FIXTURES, 'image/duckCM.tga'));
+    expect(sniffKind(tga, 'DUCK.TGA')).toEqual({ kind: 'image', format: 'tga' });
+    expect(sniffKind(tga, 'duck.png')).toBeUndefined();
+    expect(sniffKind(tga, 'duck')).toBeUndefined();
+  });
+
+  it('refuses a .tga whose header is implausible', () => {
+    const tga = Buffer.from(head(join(FIXTURES, 'image/duckCM.tga')));
+    const broken = (patch: (b: Buffer) => void) => {
+      const copy = Buffer.from(tga);
+      patch(copy);
+      return sniffKind(copy, 'duck.tga');
+    };
+    expect(broken((b) => (b[1] = 2))).toBeUndefined(); // colour-map type
+    expect(broken((b) => (b[2] = 4))).toBeUndefined(); // image type
+    expect(broken((b) => (b[16] = 12))).toBeUndefined(); // bits per pixel
+    expect(broken((b) => b.writeUInt16LE(0, 12))).toBeUndefined(); // width
+    expect(broken((b) => b.writeUInt16LE(0, 14))).toBeUndefined(); // height
+    expect(sniffKind(tga.subarray(0, 17), 'duck.tga')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'webp',
+      Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 ')]),
+    ],
+    ['tiff', Buffer.from([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0])],
+    ['tiff', Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0, 0, 0, 8])],
+    ['gif', Buffer.from('GIF87a\x01\x00\x01\x00', 'latin1')],
+    ['gif', Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1')],
+    ['hdr', Buffer.from('#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n')],
+    ['hdr', Buffer.from('#?RGBE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 1\n')],
+  ])('knows %s by its magic bytes', (format, bytes) => {
+    expect(sniffKind(bytes, 'upload.bin')).toEqual({ kind: 'image', format });
+  });
+
+  const ftyp = (major: string, ...compatible: string[]) => {
+    const box = Buffer.alloc(16 + 4 * compatible.length);
+    box.writeUInt32BE(box.length, 0);
+    box.write('ftyp', 4, 'latin1');
+    box.write(major, 8, 'latin1');
+    compatible.forEach((brand, i) => box.write(brand, 16 + 4 * i, 'latin1'));
+    return Buffer.concat([box, Buffer.alloc(8)]);
+  };
+
+  it('knows AVIF by the avif or avis brand of its ftyp box, major or compatible', () => {
+    expect(sniffKind(ftyp('avif', 'mif1', 'miaf'), 'a.avif')).toEqual({
+      kind: 'image',
+      format: 'avif',
+    });
+    expect(sniffKind(ftyp('avis', 'msf1'), 'a.avif')).toEqual({ kind: 'image', format: 'avif' });
+    expect(sniffKind(ftyp('mif1', 'miaf', 'avif'), 'a.avif')).toEqual({
+      kind: 'image',
+      format: 'avif',
+    });
+  });
+
+  it('refuses other ISO-BMFF files (HEIC, MP4)', () => {
+    expect(sniffKind(ftyp('heic', 'mif1', 'heic'), 'a.heic')).toBeUndefined();
+    expect(sniffKind(ftyp('isom', 'iso2', 'mp41'), 'a.avif')).toBeUndefined();
+  });
+
+  it('only looks at brands inside the ftyp box', () => {
+    const bytes = ftyp('mif1', 'miaf');
+    bytes.write('avif', 16 + 8, 'latin1'); // after the box's end
+    expect(sniffKind(bytes, 'a.avif')).toBeUndefined();
+  });
+});
