@@ -11,6 +11,7 @@ import {
   readExrHeader,
   readHdrHeader,
   readTgaHeader,
+  sharpFormatByMagic,
   type ForeignImageHeader,
   type ImageSourceFormat,
 } from './image-format';
@@ -78,7 +79,7 @@ export async function openImage(
   ) {
     return openForeignImage(inputPath, filename, head, settings);
   }
-  return openWithSharp(inputPath, filename, settings);
+  return openWithSharp(inputPath, filename, head, settings);
 }
 
 /** A sharp pipeline over pixels already in memory (e.g. a sample a step computed), with the same limits. */
@@ -109,6 +110,7 @@ function sharpOptions(limitInputPixels: number): SharpOptions {
 async function openWithSharp(
   inputPath: string,
   filename: string,
+  head: Buffer,
   settings: ImageDecodeOptions,
 ): Promise<DecodedImage> {
   const limit = settings.limitInputPixels;
@@ -118,7 +120,7 @@ async function openWithSharp(
   try {
     metadata = await sharp(inputPath, sharpOptions(limit)).metadata();
   } catch (error) {
-    const failure = fail(undefined)(error);
+    const failure = fail(sharpFormatByMagic(head))(error);
     if (failure instanceof ProcessingError && failure.code === IMAGE_TOO_LARGE) {
       throw (await measureOversized(inputPath, limit)) ?? failure;
     }

@@ -46,7 +46,7 @@ export function imageTooLarge(width: number, height: number, limit: number): Pro
 
 /** libvips' and sharp's words for input it could not decode (as opposed to a failed write or a missing file). */
 const DECODE_FAILURE =
-  /load|Input (file|buffer)|unsupported image format|corrupt|truncat|premature|read error|libpng|VipsJpeg|tiff2vips|gif|webp|heif|bad (seek|header)|not enough data|invalid/i;
+  /load|Input (file|buffer)|unsupported image format|corrupt|truncat|premature|read error|libpng|VipsJpeg|tiff2vips|bad seek|not enough data/i;
 
 /**
  * Turns a failure of sharp on this image into a stable `ProcessingError`. Errors that do not look

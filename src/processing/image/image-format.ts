@@ -46,6 +46,24 @@ export function isHdr(bytes: Uint8Array): boolean {
   return start.startsWith('#?RADIANCE') || start.startsWith('#?RGBE');
 }
 
+/**
+ * The sharp-read format the first bytes announce. sharp decides for itself what it decodes; this
+ * only lets a failure say "a truncated PNG" rather than "not an image" when sharp gives up early.
+ */
+export function sharpFormatByMagic(head: Uint8Array): ImageSourceFormat | undefined {
+  const text = (start: number, end: number) =>
+    head.length >= end
+      ? Buffer.from(head.buffer, head.byteOffset + start, end - start).toString('latin1')
+      : '';
+  if (text(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (text(0, 4) === 'RIFF' && text(8, 12) === 'WEBP') return 'webp';
+  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(text(0, 4))) return 'tiff';
+  if (text(0, 6) === 'GIF87a' || text(0, 6) === 'GIF89a') return 'gif';
+  if (text(4, 8) === 'ftyp' && /avi[fs]/.test(text(8, 32))) return 'avif';
+  return undefined;
+}
+
 const TGA_HEADER_BYTES = 18;
 const TGA_IMAGE_TYPES = new Set([1, 2, 3, 9, 10, 11]);
 const TGA_PIXEL_DEPTHS = new Set([8, 15, 16, 24, 32]);

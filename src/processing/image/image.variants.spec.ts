@@ -1,0 +1,104 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import type { StepRequest } from '../step.types';
+import { buildImageVariants } from './image.variants';
+
+const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
+
+describe('buildImageVariants', () => {
+  let root: string;
+  let workDir: string;
+  let progress: number[];
+  const ctx = () => ({
+    signal: new AbortController().signal,
+    progress: (f: number) => progress.push(f),
+  });
+  const request = (
+    inputPath: string,
+    filename: string,
+    options: Record<string, unknown> = {},
+  ): StepRequest => ({
+    kind: 'image',
+    step: 'variants',
+    inputPath,
+    filename,
+    workDir,
+    options,
+  });
+  const preview = () => sharp(join(workDir, 'preview.webp')).metadata();
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kiln-image-variants-'));
+    workDir = join(root, 'work');
+    await mkdir(workDir);
+    progress = [];
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('scales a 3000×1500 image down to a 2048×1024 WebP preview', async () => {
+    const input = join(root, 'wide.png');
+    await sharp({ create: { width: 3000, height: 1500, channels: 3, background: '#336699' } })
+      .png()
+      .toFile(input);
+
+    const result = await buildImageVariants(request(input, 'wide.png'), ctx());
+
+    expect(result).toEqual({
+      outputs: [
+        { name: 'preview.webp', path: join(workDir, 'preview.webp'), contentType: 'image/webp' },
+      ],
+    });
+    expect(await preview()).toMatchObject({ format: 'webp', width: 2048, height: 1024 });
+    expect(await readdir(workDir)).toEqual(['preview.webp']);
+    expect(progress).toEqual([0, 0.2, 1]);
+  });
+
+  it.each([
+    ['Collada_Sample.jpg', {}, 1024, 1024, false], // smaller than 2048: never enlarged
+    ['IndoorHDRI003_1K-HDR.exr', {}, 1024, 512, false], // its A channel is all 1: libwebp drops an opaque alpha
+    ['duckCM.tga', { maxSize: 300 }, 300, 300, false],
+    ['IndoorHDRI003_1K-HDR.exr', { maxSize: 256 }, 256, 128, false],
+  ])(
+    'turns %s with options %j into a %i×%i WebP (alpha: %s)',
+    async (name, options, width, height, hasAlpha) => {
+      await buildImageVariants(request(join(IMAGES, name), name, options), ctx());
+      expect(await preview()).toMatchObject({ format: 'webp', width, height, hasAlpha });
+    },
+  );
+
+  it('keeps real transparency', async () => {
+    const input = join(root, 'glass.png');
+    await sharp({
+      create: {
+        width: 64,
+        height: 32,
+        channels: 4,
+        background: { r: 0, g: 128, b: 255, alpha: 0.5 },
+      },
+    })
+      .png()
+      .toFile(input);
+    await buildImageVariants(request(input, 'glass.png'), ctx());
+    expect(await preview()).toMatchObject({
+      format: 'webp',
+      width: 64,
+      height: 32,
+      hasAlpha: true,
+    });
+  });
+
+  it.each([8, 16384, 1.5, '2048'])('refuses maxSize %j with INVALID_OPTIONS', async (maxSize) => {
+    await expect(
+      buildImageVariants(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga', { maxSize }), ctx()),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      retryable: false,
+      message: `Option "maxSize" must be a whole number from 16 to 16383; got ${JSON.stringify(maxSize)}.`,
+    });
+    expect(await readdir(workDir)).toEqual([]);
+  });
+});
