@@ -1,13 +1,13 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 // sharp's docs: on glibc Linux the main thread must load sharp before any worker thread does, so
 // its shared libraries stay loaded until every thread has finished.
 import 'sharp';
 import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
 import { ProcessingError } from './processing.error';
-import { STEP_CRASHED, type StepOutcome, type StepTask } from './step-outcome';
+import { STEP_CRASHED, errorMessage, type StepOutcome, type StepTask } from './step-outcome';
 import type { StepRequest, StepResult } from './step.types';
 
 export const STEP_TIMEOUT = 'STEP_TIMEOUT';
@@ -80,14 +80,18 @@ export class ProcessingPool implements OnModuleDestroy {
           false,
         );
       }
-      const detail = error instanceof Error ? error.message : String(error);
       throw new ProcessingError(
         STEP_CRASHED,
-        `The worker thread running the ${request.step} step crashed: ${detail}`,
+        `The worker thread running the ${request.step} step crashed: ${errorMessage(error)}`,
         true,
       );
     } finally {
-      port1.close(); // progress that arrives after the answer is stale
+      // Progress the thread posted before answering is already queued on the port: deliver it,
+      // since the answer came on another port and may have overtaken it. Nothing comes after.
+      for (let queued = receiveMessageOnPort(port1); queued; queued = receiveMessageOnPort(port1)) {
+        if (typeof queued.message === 'number') onProgress(queued.message);
+      }
+      port1.close();
     }
     if (!outcome.ok)
       throw new ProcessingError(outcome.error.code, outcome.error.message, outcome.error.retryable);

@@ -27,10 +27,15 @@ export const STEP_CRASHED = 'STEP_CRASHED';
 export function toStepFailure(error: unknown, step: string): StepFailure {
   if (error instanceof ProcessingError)
     return { code: error.code, message: error.message, retryable: error.retryable };
-  const detail = error instanceof Error ? error.message : String(error);
   return {
     code: STEP_CRASHED,
-    message: `The ${step} step stopped on an unexpected error: ${detail}`,
+    message: `The ${step} step stopped on an unexpected error: ${errorMessage(error)}`,
     retryable: true,
   };
+}
+
+/** An error's message, also for errors from another realm (where `instanceof Error` fails). */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

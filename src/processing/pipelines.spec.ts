@@ -1,0 +1,33 @@
+import { PIPELINES, isStepSupported, isTaskTypeSupported } from './pipelines';
+
+describe('PIPELINES', () => {
+  it('runs inspect → render → variants for images, and nothing yet for the other kinds', () => {
+    expect(PIPELINES).toEqual({
+      image: ['inspect', 'render', 'variants'],
+      mesh: [],
+      'texture-set': [],
+      substance: [],
+    });
+  });
+});
+
+describe('isStepSupported', () => {
+  it('supports exactly the steps of the kind’s pipeline', () => {
+    expect(
+      ['inspect', 'render', 'variants'].every((step) =>
+        isStepSupported('image', step as 'inspect'),
+      ),
+    ).toBe(true);
+    expect(isStepSupported('image', 'convert')).toBe(false);
+    expect(isStepSupported('mesh', 'inspect')).toBe(false);
+  });
+});
+
+describe('isTaskTypeSupported', () => {
+  it('supports process where a pipeline exists, and each step of it alone', () => {
+    expect(isTaskTypeSupported('image', 'process')).toBe(true);
+    expect(isTaskTypeSupported('image', 'render')).toBe(true);
+    expect(isTaskTypeSupported('image', 'pack')).toBe(false);
+    expect(isTaskTypeSupported('substance', 'process')).toBe(false);
+  });
+});
