@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 // sharp's docs: on glibc Linux the main thread must load sharp before any worker thread does, so
-// its shared libraries stay loaded until every thread has finished.
+// its shared libraries stay loaded until every thread has finished. sharp.concurrency() is left
+// at its default (1 libvips thread per operation on glibc without jemalloc): parallelism comes from
+// running one step per pool thread, and a 4096² PNG decodes sequentially anyway.
 import 'sharp';
 import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
 import { ProcessingError } from './processing.error';

@@ -166,7 +166,7 @@ describe('openImage', () => {
     ],
     [
       'IndoorHDRI003_1K-HDR.exr',
-      { format: 'exr', width: 1024, height: 512, channels: 4, hasAlpha: true, colorSpace: 'srgb' },
+      { format: 'exr', width: 1024, height: 512, channels: 4, hasAlpha: true, colorSpace: 'scrgb' },
     ],
   ])('opens %s', async (name, facts) => {
     const image = await openImage(join(IMAGES, name), name);

@@ -204,7 +204,9 @@ async function openForeignImage(
     height,
     channels,
     hasAlpha: channels === 2 || channels === 4,
-    colorSpace: channels <= 2 ? 'b-w' : 'srgb',
+    // As libvips names its own EXR and Radiance loads: float sources are linear light (scRGB),
+    // whatever the 8-bit pixels they were tone-mapped to.
+    colorSpace: channels <= 2 ? 'b-w' : format === 'tga' ? 'srgb' : 'scrgb',
     pipeline: () => openRawPixels(data, { width, height, channels }, limit),
     failure: fail,
   };

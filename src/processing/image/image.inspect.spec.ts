@@ -66,7 +66,7 @@ describe('inspectImage', () => {
     ],
     [
       'IndoorHDRI003_1K-HDR.exr',
-      { width: 1024, height: 512, channels: 4, colorSpace: 'srgb', hasAlpha: true, format: 'exr' },
+      { width: 1024, height: 512, channels: 4, colorSpace: 'scrgb', hasAlpha: true, format: 'exr' },
     ],
   ])('reports %s and writes the same facts to metadata.json', async (name, facts) => {
     const result = await inspectImage(request(join(IMAGES, name), name), ctx());
