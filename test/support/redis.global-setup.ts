@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import { sendRedisCommand } from './redis-wire';
 
 /**
  * Tests run against a real Redis: `REDIS_URL` when given, otherwise a `redis-server` of their
@@ -13,18 +13,24 @@ export default async function startTestRedis(): Promise<void> {
   if (process.env.REDIS_URL) return;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-test-redis-'));
-  // Daemonized (execFileSync returns once it forked), so no child handle keeps jest alive;
-  // the teardown stops it with SHUTDOWN.
+  // Daemonized (execFileSync returns once it forked), so no child handle keeps jest alive.
   try {
-    execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes'],
+      { stdio: 'ignore' },
+    );
   } catch (error) {
     throw new Error(`Tests need Redis: set REDIS_URL or put redis-server on the PATH (${(error as Error).message})`);
   }
-  await waitForRedis(`redis://127.0.0.1:${port}`);
+  const deadline = Date.now() + 10_000;
+  while ((await sendRedisCommand(port, 'PING').catch(() => '')) !== '+PONG') {
+    if (Date.now() > deadline) throw new Error(`The test redis-server on port ${port} did not answer within 10 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
-  process.env.KILN_TEST_OWN_REDIS = '1';
+  process.env.KILN_TEST_REDIS_PORT = String(port);
+  process.env.KILN_TEST_REDIS_DIR = dir;
 }
 
 async function freePort(): Promise<number> {
@@ -36,22 +42,4 @@ async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function waitForRedis(url: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined); // a refused connect while the server starts is expected
-    try {
-      await client.connect();
-      await client.ping();
-      await client.quit();
-      return;
-    } catch (error) {
-      client.disconnect();
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }

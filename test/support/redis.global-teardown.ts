@@ -1,10 +1,11 @@
-import Redis from 'ioredis';
+import { rmSync } from 'node:fs';
+import { sendRedisCommand } from './redis-wire';
 
-/** Stops the redis-server the global setup started, if it started one. */
+/** Stops the redis-server the global setup started, if it started one, and removes its folder. */
 export default async function stopTestRedis(): Promise<void> {
-  if (process.env.KILN_TEST_OWN_REDIS !== '1' || !process.env.REDIS_URL) return;
-  const client = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const port = Number(process.env.KILN_TEST_REDIS_PORT);
+  if (!port) return;
   // SHUTDOWN closes the connection instead of answering.
-  await client.shutdown('NOSAVE').catch(() => undefined);
-  client.disconnect();
+  await sendRedisCommand(port, 'SHUTDOWN NOSAVE').catch(() => '');
+  if (process.env.KILN_TEST_REDIS_DIR) rmSync(process.env.KILN_TEST_REDIS_DIR, { recursive: true, force: true });
 }
