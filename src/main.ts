@@ -37,7 +37,9 @@ async function bootstrap(): Promise<void> {
 function configureHttp(app: NestExpressApplication): void {
   app.enableCors();
   app.useGlobalFilters(new KilnErrorFilter());
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -58,7 +60,11 @@ function configureHttp(app: NestExpressApplication): void {
  * SIGTERM/SIGINT: stop taking jobs, let running steps finish within KILN_SHUTDOWN_GRACE_MS,
  * close connections, stop an embedded Redis, exit.
  */
-function drainOnSignals(app: INestApplicationContext, redis: LocatedRedis, config: KilnConfig): void {
+function drainOnSignals(
+  app: INestApplicationContext,
+  redis: LocatedRedis,
+  config: KilnConfig,
+): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;

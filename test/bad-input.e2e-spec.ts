@@ -2,7 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import request from 'supertest';
-import { FIXTURES, type RunningKiln, type TestUser, connectRealtime, signUp, startKiln, waitFor } from './support/kiln-app';
+import {
+  FIXTURES,
+  type RunningKiln,
+  type TestUser,
+  connectRealtime,
+  signUp,
+  startKiln,
+  waitFor,
+} from './support/kiln-app';
 
 const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
 const MAX_UPLOAD_BYTES = 100_000;
@@ -49,13 +57,21 @@ describe('Bad input ends as a clear error, and the worker lives on', () => {
   afterAll(async () => kiln?.stop());
 
   const upload = (name: string, bytes: Buffer) =>
-    request(kiln.baseUrl).post('/uploads').set('Authorization', `Bearer ${user.token}`).attach('files', bytes, name);
+    request(kiln.baseUrl)
+      .post('/uploads')
+      .set('Authorization', `Bearer ${user.token}`)
+      .attach('files', bytes, name);
   const tempFiles = () => readdirSync(join(kiln.dataDir, 'tmp'));
 
   async function finalState(taskId: string): Promise<Record<string, unknown>> {
     return waitFor(`task ${taskId} to settle`, async () => {
-      const { body } = await request(kiln.baseUrl).get(`/tasks/${taskId}`).set('Authorization', `Bearer ${user.token}`).expect(200);
-      return ['succeeded', 'failed'].includes(body.state as string) ? (body as Record<string, unknown>) : undefined;
+      const { body } = await request(kiln.baseUrl)
+        .get(`/tasks/${taskId}`)
+        .set('Authorization', `Bearer ${user.token}`)
+        .expect(200);
+      return ['succeeded', 'failed'].includes(body.state as string)
+        ? (body as Record<string, unknown>)
+        : undefined;
     });
   }
 
@@ -75,14 +91,26 @@ describe('Bad input ends as a clear error, and the worker lives on', () => {
     expect((await upload('box.obj', obj).expect(415)).body.code).toBe('UNSUPPORTED_KIND');
     const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251));
     expect((await upload('photo.png', garbage).expect(415)).body.code).toBe('UNSUPPORTED_KIND');
-    expect((await upload('empty.png', Buffer.alloc(0)).expect(415)).body.code).toBe('UNSUPPORTED_KIND');
+    expect((await upload('empty.png', Buffer.alloc(0)).expect(415)).body.code).toBe(
+      'UNSUPPORTED_KIND',
+    );
     expect(tempFiles()).toEqual([]);
   });
 
   it.each([
     ['a truncated PNG', 'half.png', PNG.subarray(0, PNG.length >> 1), 'IMAGE_CORRUPT'],
-    ['PNG magic followed by garbage', 'liar.png', Buffer.concat([PNG.subarray(0, 8), Buffer.alloc(2048, 0x5a)]), 'IMAGE_CORRUPT'],
-    ['a PNG whose header claims 50000×50000', 'huge.png', pngClaiming(50_000, 50_000), 'IMAGE_TOO_LARGE'],
+    [
+      'PNG magic followed by garbage',
+      'liar.png',
+      Buffer.concat([PNG.subarray(0, 8), Buffer.alloc(2048, 0x5a)]),
+      'IMAGE_CORRUPT',
+    ],
+    [
+      'a PNG whose header claims 50000×50000',
+      'huge.png',
+      pngClaiming(50_000, 50_000),
+      'IMAGE_TOO_LARGE',
+    ],
   ])('fails %s at once with a stable code, without retrying', async (_what, name, bytes, code) => {
     const { socket, events } = await connectRealtime(kiln.baseUrl, { token: user.token });
     try {
@@ -91,7 +119,10 @@ describe('Bad input ends as a clear error, and the worker lives on', () => {
       expect(task).toMatchObject({ state: 'failed', attempts: 1, error: { code } });
       expect((task.error as { message: string }).message.length).toBeGreaterThan(20);
       await waitFor('task.failed', () => events.find((e) => e.name === 'task.failed'));
-      expect(events.find((e) => e.name === 'task.failed')?.payload).toMatchObject({ error: { code }, willRetry: false });
+      expect(events.find((e) => e.name === 'task.failed')?.payload).toMatchObject({
+        error: { code },
+        willRetry: false,
+      });
     } finally {
       socket.disconnect();
     }

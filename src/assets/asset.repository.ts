@@ -62,12 +62,19 @@ export class AssetRepository {
   }
 
   /** Records outputs (a later output of the same name replaces the earlier) and merges metadata. */
-  async recordResults(assetId: string, outputs: AssetOutput[], metadata?: Record<string, unknown>): Promise<void> {
+  async recordResults(
+    assetId: string,
+    outputs: AssetOutput[],
+    metadata?: Record<string, unknown>,
+  ): Promise<void> {
     const key = this.keys.asset(assetId);
     const fields: Record<string, string> = {};
     for (const output of outputs) fields[OUTPUT_FIELD + output.name] = JSON.stringify(output);
     if (metadata) {
-      const current = JSON.parse((await this.redis.hget(key, 'metadata')) ?? '{}') as Record<string, unknown>;
+      const current = JSON.parse((await this.redis.hget(key, 'metadata')) ?? '{}') as Record<
+        string,
+        unknown
+      >;
       fields.metadata = JSON.stringify({ ...current, ...metadata });
     }
     if (Object.keys(fields).length > 0) await this.redis.hset(key, fields);

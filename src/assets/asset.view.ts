@@ -6,7 +6,10 @@ export class AssetOutputView {
   @ApiProperty({ example: 'thumbnail.png' }) name!: string;
   @ApiProperty({ example: 'image/png' }) contentType!: string;
   @ApiProperty() bytes!: number;
-  @ApiProperty({ example: '/assets/7d0c…/outputs/thumbnail.png', description: 'Download path (send the same bearer token)' })
+  @ApiProperty({
+    example: '/assets/7d0c…/outputs/thumbnail.png',
+    description: 'Download path (send the same bearer token)',
+  })
   url!: string;
 }
 
@@ -15,14 +18,16 @@ export class AssetView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() filename!: string;
   @ApiProperty({ enum: ['image', 'mesh', 'texture-set', 'substance'] }) kind!: AssetKind;
-  @ApiProperty({ example: 'png', description: 'The format sniffed from the bytes' }) format!: string;
+  @ApiProperty({ example: 'png', description: 'The format sniffed from the bytes' })
+  format!: string;
   @ApiProperty() bytes!: number;
   @ApiProperty({ description: 'SHA-256 of the uploaded bytes, hex' }) sha256!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'What inspection found; for images: width, height, channels, colorSpace, hasAlpha, dominantColor, format',
+    description:
+      'What inspection found; for images: width, height, channels, colorSpace, hasAlpha, dominantColor, format',
   })
   metadata!: Record<string, unknown>;
   @ApiProperty({ type: [AssetOutputView] }) outputs!: AssetOutputView[];

@@ -1,4 +1,17 @@
-import { Body, Controller, DefaultValuePipe, Get, Inject, Param, ParseIntPipe, ParseUUIDPipe, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  DefaultValuePipe,
+  Get,
+  Inject,
+  Param,
+  ParseIntPipe,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
@@ -38,7 +51,11 @@ export class AssetsController {
 
   @Get()
   @ApiOperation({ summary: 'Your assets, newest first' })
-  @ApiQuery({ name: 'limit', required: false, description: 'At most this many (1-500, default 100)' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'At most this many (1-500, default 100)',
+  })
   @ApiOkResponse({ type: [AssetView] })
   async list(
     @CurrentPrincipal() principal: AuthPrincipal,
@@ -52,15 +69,23 @@ export class AssetsController {
   @ApiOperation({ summary: 'One asset with its metadata and outputs' })
   @ApiOkResponse({ type: AssetView })
   @ApiNotFoundResponse({ description: 'No such asset of yours (`ASSET_NOT_FOUND`)' })
-  async get(@CurrentPrincipal() principal: AuthPrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<AssetView> {
+  async get(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<AssetView> {
     return AssetView.of(await this.owned(id, principal));
   }
 
   @Get(':id/outputs/:name')
-  @ApiOperation({ summary: 'Download one output; supports Range and If-None-Match (the ETag is the SHA-256)' })
+  @ApiOperation({
+    summary: 'Download one output; supports Range and If-None-Match (the ETag is the SHA-256)',
+  })
   @ApiProduces('application/octet-stream', 'image/png', 'image/webp', 'application/json')
   @ApiOkResponse({ description: 'The bytes' })
-  @ApiNotFoundResponse({ description: 'No such asset of yours (`ASSET_NOT_FOUND`) or no such output (`OUTPUT_NOT_FOUND`)' })
+  @ApiNotFoundResponse({
+    description:
+      'No such asset of yours (`ASSET_NOT_FOUND`) or no such output (`OUTPUT_NOT_FOUND`)',
+  })
   async download(
     @CurrentPrincipal() principal: AuthPrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -69,20 +94,31 @@ export class AssetsController {
   ): Promise<void> {
     const asset = await this.owned(id, principal);
     const output = asset.outputs.find((candidate) => candidate.name === name);
-    if (!output) throw new NotFoundError('OUTPUT_NOT_FOUND', `Asset ${id} has no output "${name}" (yet); see its outputs list.`);
+    if (!output)
+      throw new NotFoundError(
+        'OUTPUT_NOT_FOUND',
+        `Asset ${id} has no output "${name}" (yet); see its outputs list.`,
+      );
     response.setHeader('Content-Type', output.contentType);
     // Content-addressed, so the hash is a strong ETag; express's send answers 304 and ranges from it.
     response.setHeader('ETag', `"${output.sha256}"`);
     response.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
     await new Promise<void>((resolve, reject) =>
-      response.sendFile(this.storage.localPath(output.sha256), { lastModified: false }, (error) => (error ? reject(error) : resolve())),
+      response.sendFile(this.storage.localPath(output.sha256), { lastModified: false }, (error) =>
+        error ? reject(error) : resolve(),
+      ),
     );
   }
 
   @Post(':id/tasks')
-  @ApiOperation({ summary: 'Run the pipeline, or one step of it, again (e.g. `render` at 1024 px)' })
+  @ApiOperation({
+    summary: 'Run the pipeline, or one step of it, again (e.g. `render` at 1024 px)',
+  })
   @ApiCreatedResponse({ type: TaskCreatedView })
-  @ApiBadRequestResponse({ description: 'Unknown type or options (`BAD_REQUEST`), or a step this kind has not (`TASK_TYPE_NOT_SUPPORTED`)' })
+  @ApiBadRequestResponse({
+    description:
+      'Unknown type or options (`BAD_REQUEST`), or a step this kind has not (`TASK_TYPE_NOT_SUPPORTED`)',
+  })
   @ApiNotFoundResponse({ description: 'No such asset of yours (`ASSET_NOT_FOUND`)' })
   async runTask(
     @CurrentPrincipal() principal: AuthPrincipal,
@@ -90,7 +126,16 @@ export class AssetsController {
     @Body() body: RunTaskDto,
   ): Promise<TaskCreatedView> {
     const asset = await this.owned(id, principal);
-    return this.commands.execute(new StartTaskCommand(asset.id, asset.kind, principal.userId, principal.sessionId, body.type, body.options ?? {}));
+    return this.commands.execute(
+      new StartTaskCommand(
+        asset.id,
+        asset.kind,
+        principal.userId,
+        principal.sessionId,
+        body.type,
+        body.options ?? {},
+      ),
+    );
   }
 
   private async owned(id: string, principal: AuthPrincipal): Promise<AssetRecord> {

@@ -55,7 +55,12 @@ describe('loadConfig', () => {
   it('lists every bad key at once', () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: 'eighty', KILN_ROLE: 'both', REDIS_URL: 'localhost:6379', JWT_TTL: 'soon' });
+      loadConfig({
+        PORT: 'eighty',
+        KILN_ROLE: 'both',
+        REDIS_URL: 'localhost:6379',
+        JWT_TTL: 'soon',
+      });
     } catch (error) {
       caught = error;
     }
@@ -69,7 +74,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses production without JWT_SECRET', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('JWT_SECRET must be set when NODE_ENV=production');
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      'JWT_SECRET must be set when NODE_ENV=production',
+    );
   });
 });
 

@@ -40,7 +40,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function loadConfig(env: Env = process.env): KilnConfig {
   const problems: string[] = [];
-  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string): T => {
+  const read = <T>(
+    name: string,
+    fallback: T,
+    parse: (raw: string) => T | undefined,
+    expected: string,
+  ): T => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = parse(raw);
@@ -50,28 +55,69 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     }
     return value;
   };
-  const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) => {
-    const n = Number(raw);
-    return /^\d+$/.test(raw.trim()) && n >= min && n <= max ? n : undefined;
-  };
+  const int =
+    (min: number, max = Number.MAX_SAFE_INTEGER) =>
+    (raw: string) => {
+      const n = Number(raw);
+      return /^\d+$/.test(raw.trim()) && n >= min && n <= max ? n : undefined;
+    };
 
   const production = env.NODE_ENV === 'production';
   const config: KilnConfig = {
     port: read('PORT', 3000, int(0, 65535), 'a port number (0-65535)'),
-    redisUrl: read('REDIS_URL', undefined, (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined), 'a redis:// or rediss:// URL'),
-    keyPrefix: read('KILN_KEY_PREFIX', 'kiln', (raw) => (/^[A-Za-z0-9_-]+$/.test(raw) ? raw : undefined), 'letters, digits, _ or -'),
-    role: read('KILN_ROLE', 'all' as KilnRole, (raw) => (raw === 'api' || raw === 'worker' || raw === 'all' ? raw : undefined), 'api, worker or all'),
+    redisUrl: read(
+      'REDIS_URL',
+      undefined,
+      (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined),
+      'a redis:// or rediss:// URL',
+    ),
+    keyPrefix: read(
+      'KILN_KEY_PREFIX',
+      'kiln',
+      (raw) => (/^[A-Za-z0-9_-]+$/.test(raw) ? raw : undefined),
+      'letters, digits, _ or -',
+    ),
+    role: read(
+      'KILN_ROLE',
+      'all',
+      (raw) => (raw === 'api' || raw === 'worker' || raw === 'all' ? raw : undefined),
+      'api, worker or all',
+    ),
     dataDir: resolve(env.KILN_DATA_DIR || './data'),
     maxUploadBytes: read('KILN_MAX_UPLOAD_BYTES', 1024 ** 3, int(1), 'a positive number of bytes'),
-    workerConcurrency: read('KILN_WORKER_CONCURRENCY', availableParallelism(), int(1, 256), 'a whole number from 1 to 256'),
-    stepTimeoutMs: read('KILN_STEP_TIMEOUT_MS', 300_000, int(100), 'a number of milliseconds (at least 100)'),
+    workerConcurrency: read(
+      'KILN_WORKER_CONCURRENCY',
+      availableParallelism(),
+      int(1, 256),
+      'a whole number from 1 to 256',
+    ),
+    stepTimeoutMs: read(
+      'KILN_STEP_TIMEOUT_MS',
+      300_000,
+      int(100),
+      'a number of milliseconds (at least 100)',
+    ),
     progressHz: read('KILN_PROGRESS_HZ', 5, int(1, 100), 'a whole number from 1 to 100'),
     shutdownGraceMs: read('KILN_SHUTDOWN_GRACE_MS', 30_000, int(0), 'a number of milliseconds'),
-    jwtSecret: read('JWT_SECRET', undefined, (raw) => (raw.length >= 16 ? raw : undefined), 'at least 16 characters long'),
-    jwtTtlSeconds: read('JWT_TTL', 3600, parseDuration, 'a duration such as 3600, 90s, 15m, 1h or 7d'),
+    jwtSecret: read(
+      'JWT_SECRET',
+      undefined,
+      (raw) => (raw.length >= 16 ? raw : undefined),
+      'at least 16 characters long',
+    ),
+    jwtTtlSeconds: read(
+      'JWT_TTL',
+      3600,
+      parseDuration,
+      'a duration such as 3600, 90s, 15m, 1h or 7d',
+    ),
     production,
   };
-  if (production && config.jwtSecret === undefined && !problems.some((p) => p.startsWith('JWT_SECRET'))) {
+  if (
+    production &&
+    config.jwtSecret === undefined &&
+    !problems.some((p) => p.startsWith('JWT_SECRET'))
+  ) {
     problems.push('JWT_SECRET must be set when NODE_ENV=production');
   }
   if (problems.length > 0) throw new ConfigError(problems);

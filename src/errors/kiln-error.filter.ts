@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { KilnError } from './kiln-error';
 
@@ -42,10 +49,17 @@ export class KilnErrorFilter implements ExceptionFilter {
       const statusCode = error.getStatus();
       const answer = error.getResponse();
       // ValidationPipe answers with a list of messages; join them so the body keeps one shape.
-      const raw = typeof answer === 'object' && answer !== null && 'message' in answer ? answer.message : error.message;
+      const raw =
+        typeof answer === 'object' && answer !== null && 'message' in answer
+          ? answer.message
+          : error.message;
       const message = Array.isArray(raw) ? raw.join('; ') : String(raw);
       return { statusCode, code: CODE_BY_STATUS[statusCode] ?? `HTTP_${statusCode}`, message };
     }
-    return { statusCode: 500, code: 'INTERNAL', message: 'Something went wrong on our side; try again.' };
+    return {
+      statusCode: 500,
+      code: 'INTERNAL',
+      message: 'Something went wrong on our side; try again.',
+    };
   }
 }

@@ -81,7 +81,9 @@ export interface ServerToClientEvents {
 
 export type RealtimeEventName = keyof ServerToClientEvents;
 
-export type RealtimeEventPayload<N extends RealtimeEventName> = Parameters<ServerToClientEvents[N]>[0];
+export type RealtimeEventPayload<N extends RealtimeEventName> = Parameters<
+  ServerToClientEvents[N]
+>[0];
 
 /** Client → server events: none yet; the socket only listens. */
 export type ClientToServerEvents = Record<string, never>;

@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { AuthService } from '../auth/auth.service';
@@ -20,8 +26,18 @@ interface SocketData {
   replayBuffer?: SessionEvent[];
 }
 
-type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type RealtimeNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type RealtimeSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+type RealtimeNamespace = Namespace<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
 
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
@@ -30,7 +46,11 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
  * session's room, optionally replayed the events it missed, and then gets its session's live
  * events, each exactly once and in stream order.
  */
-@WebSocketGateway({ namespace: REALTIME_NAMESPACE, transports: ['websocket'], cors: { origin: true } })
+@WebSocketGateway({
+  namespace: REALTIME_NAMESPACE,
+  transports: ['websocket'],
+  cors: { origin: true },
+})
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RealtimeGateway.name);
 
@@ -75,7 +95,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       await this.subscriptions.hold(sessionId);
       await socket.join(sessionRoom(sessionId));
       if (replayFrom) {
-        for (const event of await this.stream.readAfter(sessionId, replayFrom)) this.emit(socket, event);
+        for (const event of await this.stream.readAfter(sessionId, replayFrom))
+          this.emit(socket, event);
         const held = socket.data.replayBuffer ?? [];
         socket.data.replayBuffer = undefined;
         for (const event of held) this.deliver(socket, event);

@@ -1,7 +1,12 @@
 import type Redis from 'ioredis';
 import { cleanUpTestRedis, connectTestRedis } from '../../test/support/test-redis';
 import { RedisKeys } from '../redis/redis-keys';
-import { compareEventIds, isEventId, SESSION_STREAM_TTL_SECONDS, SessionStream } from './session-stream';
+import {
+  compareEventIds,
+  isEventId,
+  SESSION_STREAM_TTL_SECONDS,
+  SessionStream,
+} from './session-stream';
 
 describe('SessionStream (real Redis)', () => {
   let redis: Redis;
@@ -21,14 +26,20 @@ describe('SessionStream (real Redis)', () => {
     await cleanUpTestRedis(redis, keyPrefix);
   });
 
-  const event = (n: number) => ({ taskId: `task-${n}`, assetId: 'asset-1', at: '2026-12-01T10:00:00.000Z' });
+  const event = (n: number) => ({
+    taskId: `task-${n}`,
+    assetId: 'asset-1',
+    at: '2026-12-01T10:00:00.000Z',
+  });
 
   it('publishes each appended event on the session channel, in stream order, with its stream id', async () => {
     const received: string[] = [];
     await subscriber.subscribe(keys.sessionChannel('s1'));
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
 
-    const ids = await Promise.all([1, 2, 3, 4, 5].map((n) => stream.append('s1', 'task.progress', event(n))));
+    const ids = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => stream.append('s1', 'task.progress', event(n))),
+    );
     await new Promise((r) => setTimeout(r, 100));
 
     const parsed = received.map((message) => SessionStream.parse(message));

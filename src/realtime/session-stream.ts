@@ -31,7 +31,14 @@ return id
 `;
 
 type WithAppend = Redis & {
-  kilnAppendSessionEvent(stream: string, channel: string, maxLen: number, ttl: number, name: string, data: string): Promise<string>;
+  kilnAppendSessionEvent(
+    stream: string,
+    channel: string,
+    maxLen: number,
+    ttl: number,
+    name: string,
+    data: string,
+  ): Promise<string>;
 };
 
 /** A session's event stream in Redis: append-and-publish on one side, replay and parse on the other. */
@@ -51,7 +58,11 @@ export class SessionStream {
    * Appends an event (without its `eventId`, which the stream assigns) and publishes it.
    * The command is sent before this returns a promise, so calls keep their order on the wire.
    */
-  append(sessionId: string, name: RealtimeEventName, payload: Omit<TaskEventBase, 'eventId'>): Promise<string> {
+  append(
+    sessionId: string,
+    name: RealtimeEventName,
+    payload: Omit<TaskEventBase, 'eventId'>,
+  ): Promise<string> {
     return this.redis.kilnAppendSessionEvent(
       this.keys.sessionStream(sessionId),
       this.keys.sessionChannel(sessionId),
@@ -70,7 +81,9 @@ export class SessionStream {
   /** Every event of the session after `afterId`, oldest first. */
   async readAfter(sessionId: string, afterId: string): Promise<SessionEvent[]> {
     const entries = await this.redis.xrange(this.keys.sessionStream(sessionId), `(${afterId}`, '+');
-    return entries.map(([id, fields]) => toEvent(id, fields[fields.indexOf('n') + 1], fields[fields.indexOf('d') + 1]));
+    return entries.map(([id, fields]) =>
+      toEvent(id, fields[fields.indexOf('n') + 1], fields[fields.indexOf('d') + 1]),
+    );
   }
 
   /** Parses a message received on a session channel. */
@@ -78,12 +91,23 @@ export class SessionStream {
     if (message === 'session-ended') return { type: 'session-ended' };
     const first = message.indexOf('\n');
     const second = message.indexOf('\n', first + 1);
-    return { type: 'event', event: toEvent(message.slice(0, first), message.slice(first + 1, second), message.slice(second + 1)) };
+    return {
+      type: 'event',
+      event: toEvent(
+        message.slice(0, first),
+        message.slice(first + 1, second),
+        message.slice(second + 1),
+      ),
+    };
   }
 }
 
 function toEvent(id: string, name: string, data: string): SessionEvent {
-  return { eventId: id, name: name as RealtimeEventName, payload: { ...(JSON.parse(data) as TaskEventBase), eventId: id } };
+  return {
+    eventId: id,
+    name: name as RealtimeEventName,
+    payload: { ...(JSON.parse(data) as TaskEventBase), eventId: id },
+  };
 }
 
 /** Orders stream ids (`<ms>-<seq>`); negative when a is older than b. */

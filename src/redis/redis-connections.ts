@@ -21,6 +21,8 @@ export class RedisConnections {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.open].map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all(
+      [...this.open].map((client) => client.quit().catch(() => client.disconnect())),
+    );
   }
 }

@@ -27,7 +27,10 @@ const LOCAL_URL = 'redis://127.0.0.1:6379';
  * Finds the Redis to use: `REDIS_URL` if set; else a Redis answering at 127.0.0.1:6379; else one
  * Kiln starts itself from `redis-server` on the PATH, with its data (AOF) under `{dataDir}/redis`.
  */
-export async function locateRedis(redisUrl: string | undefined, dataDir: string): Promise<LocatedRedis> {
+export async function locateRedis(
+  redisUrl: string | undefined,
+  dataDir: string,
+): Promise<LocatedRedis> {
   if (redisUrl) return { url: redisUrl, source: 'REDIS_URL' };
   if (await answersPing(LOCAL_URL)) return { url: LOCAL_URL, source: 'local' };
   const embedded = await startEmbeddedRedis(join(dataDir, 'redis'));
@@ -53,14 +56,27 @@ async function answersPing(url: string, timeoutMs = 500): Promise<boolean> {
   }
 }
 
-async function startEmbeddedRedis(dir: string): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
+async function startEmbeddedRedis(
+  dir: string,
+): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   let child: ChildProcess;
   try {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
       { stdio: 'ignore' },
     );
   } catch {
@@ -95,7 +111,11 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no free port')),
+      );
     });
   });
 }

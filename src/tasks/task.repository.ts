@@ -17,7 +17,12 @@ export class TaskRepository {
     await this.redis
       .multi()
       .set(this.keys.task(snapshot.id), JSON.stringify(snapshot))
-      .zadd(this.keys.userTasks(snapshot.ownerId), 'NX', Date.parse(snapshot.createdAt), snapshot.id)
+      .zadd(
+        this.keys.userTasks(snapshot.ownerId),
+        'NX',
+        Date.parse(snapshot.createdAt),
+        snapshot.id,
+      )
       .exec();
   }
 
@@ -36,6 +41,8 @@ export class TaskRepository {
     const ids = await this.redis.zrevrange(this.keys.userTasks(ownerId), 0, limit - 1);
     if (ids.length === 0) return [];
     const jsons = await this.redis.mget(ids.map((id) => this.keys.task(id)));
-    return jsons.filter((json): json is string => json !== null).map((json) => JSON.parse(json) as TaskSnapshot);
+    return jsons
+      .filter((json): json is string => json !== null)
+      .map((json) => JSON.parse(json) as TaskSnapshot);
   }
 }

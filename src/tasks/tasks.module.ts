@@ -33,7 +33,12 @@ export class TasksModule {
         ...(role.worker ? [ProcessingModule, StorageModule] : []),
       ],
       controllers: role.api ? [TasksController] : [],
-      providers: [TaskRepository, ...commandHandlers, ...queryHandlers, ...(role.worker ? worker : [])],
+      providers: [
+        TaskRepository,
+        ...commandHandlers,
+        ...queryHandlers,
+        ...(role.worker ? worker : []),
+      ],
     };
   }
 }

@@ -41,7 +41,12 @@ export async function ingestMultipart(
   try {
     parser = busboy({
       headers: request.headers,
-      limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 20, parts: limits.maxFiles + 20 },
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: 20,
+        parts: limits.maxFiles + 20,
+      },
     });
   } catch {
     throw new BadUploadError('Send the files as multipart/form-data, in a field named "files".');
@@ -51,13 +56,22 @@ export async function ingestMultipart(
     parser.on('file', (field, stream, info) => {
       const filename = safeFilename(info.filename);
       if (field !== 'files' || failure) {
-        if (!failure && field !== 'files') failure = new BadUploadError(`Unexpected file field "${field}"; send files in the "files" field.`);
+        if (!failure && field !== 'files')
+          failure = new BadUploadError(
+            `Unexpected file field "${field}"; send files in the "files" field.`,
+          );
         stream.resume();
         return;
       }
       const path = tempPath();
       const probe = new HashingProbe(limits.headBytes);
-      const file: IngestedFile = { filename, tempPath: path, bytes: 0, sha256: '', head: Buffer.alloc(0) };
+      const file: IngestedFile = {
+        filename,
+        tempPath: path,
+        bytes: 0,
+        sha256: '',
+        head: Buffer.alloc(0),
+      };
       files.push(file);
       // busboy truncates the file at the limit and discards the rest of it; the temp file goes below.
       stream.on('limit', () => {
@@ -74,19 +88,28 @@ export async function ingestMultipart(
     parser.on('filesLimit', () => {
       failure ??= new BadUploadError(`Send at most ${limits.maxFiles} files in one upload.`);
     });
-    parser.on('error', (error: Error) => reject(new BadUploadError(`The multipart body could not be read: ${error.message}`)));
+    parser.on('error', (error: Error) =>
+      reject(new BadUploadError(`The multipart body could not be read: ${error.message}`)),
+    );
     parser.on('close', resolve);
-    request.on('aborted', () => reject(new BadUploadError('The upload was interrupted before it finished.')));
+    request.on('aborted', () =>
+      reject(new BadUploadError('The upload was interrupted before it finished.')),
+    );
   });
 
   try {
     request.pipe(parser);
     await done;
     const settled = await Promise.allSettled(writes);
-    const writeError = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    const writeError = settled.find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
     if (failure) throw failure;
     if (writeError) throw writeError.reason;
-    if (files.length === 0) throw new BadUploadError('No file found: send one or more files in the multipart field "files".');
+    if (files.length === 0)
+      throw new BadUploadError(
+        'No file found: send one or more files in the multipart field "files".',
+      );
     return files;
   } catch (error) {
     await Promise.allSettled(writes);

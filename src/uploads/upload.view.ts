@@ -7,7 +7,8 @@ export class UploadedAssetView {
   @ApiProperty({ enum: ['image', 'mesh', 'texture-set', 'substance'] }) kind!: AssetKind;
   @ApiProperty() bytes!: number;
   @ApiProperty({ description: 'SHA-256 of the bytes, hex' }) sha256!: string;
-  @ApiProperty({ format: 'uuid', description: 'The `process` task started for this asset' }) taskId!: string;
+  @ApiProperty({ format: 'uuid', description: 'The `process` task started for this asset' })
+  taskId!: string;
 }
 
 export class UploadResultView {

@@ -46,20 +46,38 @@ export class UploadsController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Upload one or more files; each becomes an asset with a `process` task',
-    description: 'Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
+    description:
+      'Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
-    schema: { type: 'object', required: ['files'], properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } } },
+    schema: {
+      type: 'object',
+      required: ['files'],
+      properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+    },
   })
   @ApiCreatedResponse({ type: UploadResultView })
-  @ApiBadRequestResponse({ description: 'Not multipart, no files, or an interrupted upload (`BAD_UPLOAD`)' })
-  @ApiPayloadTooLargeResponse({ description: 'A file is over KILN_MAX_UPLOAD_BYTES (`UPLOAD_TOO_LARGE`); nothing is stored' })
-  @ApiUnsupportedMediaTypeResponse({ description: 'A file is of no supported kind (`UNSUPPORTED_KIND`); nothing is stored' })
-  async upload(@CurrentPrincipal() principal: AuthPrincipal, @Req() request: Request): Promise<UploadResultView> {
+  @ApiBadRequestResponse({
+    description: 'Not multipart, no files, or an interrupted upload (`BAD_UPLOAD`)',
+  })
+  @ApiPayloadTooLargeResponse({
+    description: 'A file is over KILN_MAX_UPLOAD_BYTES (`UPLOAD_TOO_LARGE`); nothing is stored',
+  })
+  @ApiUnsupportedMediaTypeResponse({
+    description: 'A file is of no supported kind (`UNSUPPORTED_KIND`); nothing is stored',
+  })
+  async upload(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Req() request: Request,
+  ): Promise<UploadResultView> {
     const files = await ingestMultipart(
       request,
-      { maxFileBytes: this.config.maxUploadBytes, maxFiles: MAX_FILES_PER_UPLOAD, headBytes: SNIFF_BYTES },
+      {
+        maxFileBytes: this.config.maxUploadBytes,
+        maxFiles: MAX_FILES_PER_UPLOAD,
+        headBytes: SNIFF_BYTES,
+      },
       () => this.storage.tempPath('.upload'),
       (path) => this.storage.removeTemp(path),
     );
@@ -85,9 +103,22 @@ export class UploadsController {
         createdAt: new Date().toISOString(),
       });
       const { taskId } = await this.commands.execute(
-        new StartTaskCommand(asset.id, asset.kind, principal.userId, principal.sessionId, 'process'),
+        new StartTaskCommand(
+          asset.id,
+          asset.kind,
+          principal.userId,
+          principal.sessionId,
+          'process',
+        ),
       );
-      uploaded.push({ id: asset.id, filename: asset.filename, kind: asset.kind, bytes: asset.bytes, sha256: asset.sha256, taskId });
+      uploaded.push({
+        id: asset.id,
+        filename: asset.filename,
+        kind: asset.kind,
+        bytes: asset.bytes,
+        sha256: asset.sha256,
+        taskId,
+      });
     }
     return { assets: uploaded };
   }

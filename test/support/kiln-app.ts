@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/realtime.contract';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from '../../src/realtime/realtime.contract';
 import { cleanUpTestRedis, connectTestRedis } from './test-redis';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -48,11 +51,19 @@ export async function startKiln(env: Record<string, string> = {}): Promise<Runni
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.once('exit', (code) => resolveExit(code)),
+  );
   const role = env.KILN_ROLE ?? 'all';
-  const readyPattern = role === 'worker' ? /processing tasks with concurrency/ : /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+  const readyPattern =
+    role === 'worker'
+      ? /processing tasks with concurrency/
+      : /listening on (http:\/\/127\.0\.0\.1:\d+)/;
   const baseUrl = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Kiln did not start within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Kiln did not start within 30 s:\n${output}`)),
+      30_000,
+    );
     const check = () => {
       const match = readyPattern.exec(output);
       if (match) {
@@ -98,7 +109,11 @@ export async function signUp(baseUrl: string, name = 'user'): Promise<TestUser> 
   const password = 'correct horse battery';
   await request(baseUrl).post('/auth/register').send({ username, password }).expect(201);
   const login = await request(baseUrl).post('/auth/login').send({ username, password }).expect(200);
-  return { username, token: login.body.accessToken as string, sessionId: login.body.sessionId as string };
+  return {
+    username,
+    token: login.body.accessToken as string,
+    sessionId: login.body.sessionId as string,
+  };
 }
 
 export type RealtimeClient = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -107,8 +122,15 @@ export type RealtimeClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 export async function connectRealtime(
   baseUrl: string,
   auth: { token?: string; lastEventId?: string },
-): Promise<{ socket: RealtimeClient; events: Array<{ name: string; payload: Record<string, unknown> }> }> {
-  const socket: RealtimeClient = io(`${baseUrl}/realtime`, { auth, transports: ['websocket'], reconnection: false });
+): Promise<{
+  socket: RealtimeClient;
+  events: Array<{ name: string; payload: Record<string, unknown> }>;
+}> {
+  const socket: RealtimeClient = io(`${baseUrl}/realtime`, {
+    auth,
+    transports: ['websocket'],
+    reconnection: false,
+  });
   const events: Array<{ name: string; payload: Record<string, unknown> }> = [];
   socket.onAny((name: string, payload: Record<string, unknown>) => events.push({ name, payload }));
   await new Promise<void>((resolveConnect, reject) => {
@@ -119,7 +141,11 @@ export async function connectRealtime(
 }
 
 /** Waits until `predicate` holds, polling; fails with `what` after the timeout. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -17,15 +17,31 @@ export default async function startTestRedis(): Promise<void> {
   try {
     execFileSync(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'yes',
+      ],
       { stdio: 'ignore' },
     );
   } catch (error) {
-    throw new Error(`Tests need Redis: set REDIS_URL or put redis-server on the PATH (${(error as Error).message})`);
+    throw new Error(
+      `Tests need Redis: set REDIS_URL or put redis-server on the PATH (${(error as Error).message})`,
+    );
   }
   const deadline = Date.now() + 10_000;
   while ((await sendRedisCommand(port, 'PING').catch(() => '')) !== '+PONG') {
-    if (Date.now() > deadline) throw new Error(`The test redis-server on port ${port} did not answer within 10 s`);
+    if (Date.now() > deadline)
+      throw new Error(`The test redis-server on port ${port} did not answer within 10 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
   process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
@@ -39,7 +55,11 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -7,5 +7,6 @@ export default async function stopTestRedis(): Promise<void> {
   if (!port) return;
   // SHUTDOWN closes the connection instead of answering.
   await sendRedisCommand(port, 'SHUTDOWN NOSAVE').catch(() => '');
-  if (process.env.KILN_TEST_REDIS_DIR) rmSync(process.env.KILN_TEST_REDIS_DIR, { recursive: true, force: true });
+  if (process.env.KILN_TEST_REDIS_DIR)
+    rmSync(process.env.KILN_TEST_REDIS_DIR, { recursive: true, force: true });
 }

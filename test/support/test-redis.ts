@@ -4,7 +4,8 @@ import Redis from 'ioredis';
 /** A Redis client for one test file, with a key prefix of its own so files never share keys. */
 export function connectTestRedis(): { redis: Redis; keyPrefix: string } {
   const url = process.env.REDIS_URL;
-  if (!url) throw new Error('REDIS_URL is not set: the jest global setup should have started Redis');
+  if (!url)
+    throw new Error('REDIS_URL is not set: the jest global setup should have started Redis');
   return { redis: new Redis(url), keyPrefix: `kiln-test-${randomBytes(4).toString('hex')}` };
 }
 

@@ -2,14 +2,29 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional } from 'class-validator';
 import type { TaskType } from '../../realtime/realtime.contract';
 
-const TASK_TYPES: TaskType[] = ['process', 'inspect', 'convert', 'optimize', 'render', 'pack', 'variants'];
+const TASK_TYPES: TaskType[] = [
+  'process',
+  'inspect',
+  'convert',
+  'optimize',
+  'render',
+  'pack',
+  'variants',
+];
 
 export class RunTaskDto {
-  @ApiProperty({ enum: TASK_TYPES, example: 'render', description: '`process` runs the whole pipeline again; a step name runs that step alone' })
+  @ApiProperty({
+    enum: TASK_TYPES,
+    example: 'render',
+    description: '`process` runs the whole pipeline again; a step name runs that step alone',
+  })
   @IsIn(TASK_TYPES)
   type!: TaskType;
 
-  @ApiPropertyOptional({ example: { size: 1024 }, description: 'Step options, e.g. `{size}` for render (16-4096), `{maxSize}` for variants' })
+  @ApiPropertyOptional({
+    example: { size: 1024 },
+    description: 'Step options, e.g. `{size}` for render (16-4096), `{maxSize}` for variants',
+  })
   @IsOptional()
   @IsObject()
   options?: Record<string, unknown>;

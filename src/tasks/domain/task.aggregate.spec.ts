@@ -1,5 +1,12 @@
 import { IllegalTransitionError, Task, type NewTask } from './task.aggregate';
-import { TaskCancelled, TaskFailed, TaskProgressed, TaskQueued, TaskStarted, TaskSucceeded } from '../events/task-events';
+import {
+  TaskCancelled,
+  TaskFailed,
+  TaskProgressed,
+  TaskQueued,
+  TaskStarted,
+  TaskSucceeded,
+} from '../events/task-events';
 
 const fields: NewTask = {
   id: 'task-1',
@@ -37,7 +44,12 @@ describe('Task aggregate', () => {
     const events = task.getUncommittedEvents();
     expect(events).toHaveLength(1);
     expect(events[0]).toBeInstanceOf(TaskQueued);
-    expect(events[0]).toMatchObject({ taskId: 'task-1', sessionId: 'session-1', type: 'process', attempt: 1 });
+    expect(events[0]).toMatchObject({
+      taskId: 'task-1',
+      sessionId: 'session-1',
+      type: 'process',
+      attempt: 1,
+    });
   });
 
   it('goes queued → running → succeeded, counting the attempt and ending at 100%', () => {
@@ -53,7 +65,12 @@ describe('Task aggregate', () => {
       outputs: ['metadata.json', 'thumbnail.png'],
       updatedAt: '2026-12-01T10:00:01.000Z',
     });
-    expect(task.getUncommittedEvents().map((e) => e.constructor)).toEqual([TaskQueued, TaskStarted, TaskProgressed, TaskSucceeded]);
+    expect(task.getUncommittedEvents().map((e) => e.constructor)).toEqual([
+      TaskQueued,
+      TaskStarted,
+      TaskProgressed,
+      TaskSucceeded,
+    ]);
     expect(task.getUncommittedEvents()[2]).toMatchObject({ step: 'render', progress: 40 });
   });
 
@@ -67,7 +84,10 @@ describe('Task aggregate', () => {
   it('fails for good with the error when no retry follows', () => {
     const task = running();
     task.fail({ code: 'IMAGE_CORRUPT', message: 'bad' }, false, t1);
-    expect(task.toSnapshot()).toMatchObject({ state: 'failed', error: { code: 'IMAGE_CORRUPT', message: 'bad' } });
+    expect(task.toSnapshot()).toMatchObject({
+      state: 'failed',
+      error: { code: 'IMAGE_CORRUPT', message: 'bad' },
+    });
     const events = task.getUncommittedEvents();
     expect(events).toHaveLength(1);
     expect(events[0]).toBeInstanceOf(TaskFailed);
@@ -78,8 +98,17 @@ describe('Task aggregate', () => {
     const task = running();
     task.progress('render', 50, t1);
     task.fail({ code: 'STEP_CRASHED', message: 'thread died' }, true, t1);
-    expect(task.toSnapshot()).toMatchObject({ state: 'queued', attempts: 1, progress: 0, step: null });
-    expect(task.getUncommittedEvents().map((e) => e.constructor)).toEqual([TaskProgressed, TaskFailed, TaskQueued]);
+    expect(task.toSnapshot()).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      progress: 0,
+      step: null,
+    });
+    expect(task.getUncommittedEvents().map((e) => e.constructor)).toEqual([
+      TaskProgressed,
+      TaskFailed,
+      TaskQueued,
+    ]);
     expect(task.getUncommittedEvents()[2]).toMatchObject({ attempt: 2 });
     task.start(t1);
     expect(task.toSnapshot()).toMatchObject({ state: 'running', attempts: 2, error: null });
@@ -100,15 +129,25 @@ describe('Task aggregate', () => {
     ['fail a queued task', (task: Task) => task.fail({ code: 'X', message: 'x' }, false, t1)],
   ])('refuses to %s', (_name, act) => {
     const task = Task.queue(fields, t0);
-    expect(() => act(task)).toThrow(new IllegalTransitionError('task-1', 'queued', _name.startsWith('succeed') ? 'succeeded' : 'failed'));
+    expect(() => act(task)).toThrow(
+      new IllegalTransitionError(
+        'task-1',
+        'queued',
+        _name.startsWith('succeed') ? 'succeeded' : 'failed',
+      ),
+    );
   });
 
   it('refuses any move out of a final state', () => {
     const task = running();
     task.succeed([], t1);
     expect(() => task.start(t1)).toThrow('Task task-1 cannot go from succeeded to running');
-    expect(() => task.cancel(undefined, t1)).toThrow('Task task-1 cannot go from succeeded to cancelled');
-    expect(() => task.progress('render', 10, t1)).toThrow('Task task-1 is succeeded and cannot report progress');
+    expect(() => task.cancel(undefined, t1)).toThrow(
+      'Task task-1 cannot go from succeeded to cancelled',
+    );
+    expect(() => task.progress('render', 10, t1)).toThrow(
+      'Task task-1 is succeeded and cannot report progress',
+    );
   });
 
   it('refuses to start a task twice', () => {

@@ -1,5 +1,11 @@
 import { AggregateRoot } from '@nestjs/cqrs';
-import type { AssetKind, StepName, TaskErrorInfo, TaskState, TaskType } from '../../realtime/realtime.contract';
+import type {
+  AssetKind,
+  StepName,
+  TaskErrorInfo,
+  TaskState,
+  TaskType,
+} from '../../realtime/realtime.contract';
 import {
   type AnyTaskEvent,
   TaskCancelled,
@@ -48,7 +54,10 @@ export interface TaskSnapshot {
   updatedAt: string;
 }
 
-export type NewTask = Pick<TaskSnapshot, 'id' | 'assetId' | 'ownerId' | 'sessionId' | 'kind' | 'type' | 'options'>;
+export type NewTask = Pick<
+  TaskSnapshot,
+  'id' | 'assetId' | 'ownerId' | 'sessionId' | 'kind' | 'type' | 'options'
+>;
 
 /**
  * A task: one pipeline (or one step) run for one asset. Methods check the transition, change
@@ -89,7 +98,11 @@ export class Task extends AggregateRoot<AnyTaskEvent> {
   }
 
   toSnapshot(): TaskSnapshot {
-    return { ...this.snapshot, options: { ...this.snapshot.options }, outputs: [...this.snapshot.outputs] };
+    return {
+      ...this.snapshot,
+      options: { ...this.snapshot.options },
+      outputs: [...this.snapshot.outputs],
+    };
   }
 
   start(now: Date): void {

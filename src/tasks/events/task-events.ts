@@ -17,41 +17,70 @@ abstract class TaskEvent {
 export type TaskEventRoute = ConstructorParameters<typeof TaskEvent>;
 
 export class TaskQueued extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly type: TaskType, readonly attempt: number) {
+  constructor(
+    route: TaskEventRoute,
+    readonly type: TaskType,
+    readonly attempt: number,
+  ) {
     super(...route);
   }
 }
 
 export class TaskStarted extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly attempt: number) {
+  constructor(
+    route: TaskEventRoute,
+    readonly attempt: number,
+  ) {
     super(...route);
   }
 }
 
 export class TaskProgressed extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly step: StepName, readonly progress: number) {
+  constructor(
+    route: TaskEventRoute,
+    readonly step: StepName,
+    readonly progress: number,
+  ) {
     super(...route);
   }
 }
 
 export class TaskSucceeded extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly outputs: string[]) {
+  constructor(
+    route: TaskEventRoute,
+    readonly outputs: string[],
+  ) {
     super(...route);
   }
 }
 
 export class TaskFailed extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly error: TaskErrorInfo, readonly willRetry: boolean) {
+  constructor(
+    route: TaskEventRoute,
+    readonly error: TaskErrorInfo,
+    readonly willRetry: boolean,
+  ) {
     super(...route);
   }
 }
 
 export class TaskCancelled extends TaskEvent {
-  constructor(route: TaskEventRoute, readonly reason?: string) {
+  constructor(
+    route: TaskEventRoute,
+    readonly reason?: string,
+  ) {
     super(...route);
   }
 }
 
-export type AnyTaskEvent = TaskQueued | TaskStarted | TaskProgressed | TaskSucceeded | TaskFailed | TaskCancelled;
+export type AnyTaskEvent =
+  TaskQueued | TaskStarted | TaskProgressed | TaskSucceeded | TaskFailed | TaskCancelled;
 
-export const TASK_EVENTS = [TaskQueued, TaskStarted, TaskProgressed, TaskSucceeded, TaskFailed, TaskCancelled] as const;
+export const TASK_EVENTS = [
+  TaskQueued,
+  TaskStarted,
+  TaskProgressed,
+  TaskSucceeded,
+  TaskFailed,
+  TaskCancelled,
+] as const;

@@ -24,12 +24,15 @@ export class ProgressThrottle<T> {
       return;
     }
     this.pending = value;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      const latest = this.pending;
-      this.pending = undefined;
-      if (latest !== undefined) this.emit(latest);
-    }, Math.max(0, wait));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        const latest = this.pending;
+        this.pending = undefined;
+        if (latest !== undefined) this.emit(latest);
+      },
+      Math.max(0, wait),
+    );
   }
 
   stop(): void {

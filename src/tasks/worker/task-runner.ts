@@ -49,27 +49,45 @@ export class TaskRunner {
 
     if (task.state === 'running') {
       // The previous holder died mid-run (BullMQ found the job stalled): that attempt failed.
-      task.fail({ code: 'WORKER_LOST', message: 'The worker running this task stopped; it runs again.' }, true, new Date());
+      task.fail(
+        { code: 'WORKER_LOST', message: 'The worker running this task stopped; it runs again.' },
+        true,
+        new Date(),
+      );
     }
     await this.transition(task, () => task.start(new Date()));
 
     const snapshot = task.toSnapshot();
-    const steps: readonly StepName[] = snapshot.type === 'process' ? PIPELINES[asset.kind] : [snapshot.type];
-    const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(this.config.progressHz, ({ step, progress }) => {
-      task.progress(step, progress, new Date());
-      this.transition(task, () => undefined).catch((error: unknown) => this.logger.error(`Progress of task ${taskId} not saved`, error));
-    });
+    const steps: readonly StepName[] =
+      snapshot.type === 'process' ? PIPELINES[asset.kind] : [snapshot.type];
+    const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(
+      this.config.progressHz,
+      ({ step, progress }) => {
+        task.progress(step, progress, new Date());
+        this.transition(task, () => undefined).catch((error: unknown) =>
+          this.logger.error(`Progress of task ${taskId} not saved`, error),
+        );
+      },
+    );
     const outputs: string[] = [];
     const workDir = await this.storage.makeTempDir(`task-${taskId}-`);
     try {
       for (const [index, step] of steps.entries()) {
         throttle.report({ step, progress: (index / steps.length) * 100 });
         const result = await this.pool.run(
-          { kind: asset.kind, step, inputPath: this.storage.localPath(asset.sha256), filename: asset.filename, workDir, options: snapshot.options },
+          {
+            kind: asset.kind,
+            step,
+            inputPath: this.storage.localPath(asset.sha256),
+            filename: asset.filename,
+            workDir,
+            options: snapshot.options,
+          },
           {
             signal: attempt.signal,
             timeoutMs: this.config.stepTimeoutMs,
-            onProgress: (fraction) => throttle.report({ step, progress: ((index + fraction) / steps.length) * 100 }),
+            onProgress: (fraction) =>
+              throttle.report({ step, progress: ((index + fraction) / steps.length) * 100 }),
           },
         );
         const stored = await this.storeOutputs(result.outputs);
@@ -86,7 +104,9 @@ export class TaskRunner {
     }
   }
 
-  private async storeOutputs(outputs: { name: string; path: string; contentType: string }[]): Promise<AssetOutput[]> {
+  private async storeOutputs(
+    outputs: { name: string; path: string; contentType: string }[],
+  ): Promise<AssetOutput[]> {
     return Promise.all(
       outputs.map(async ({ name, path, contentType }) => {
         const blob = await this.storage.putFile(path);
@@ -96,11 +116,18 @@ export class TaskRunner {
   }
 
   /** Records the failed attempt, then rethrows so BullMQ retries it or fails the job for good. */
-  private async failAttempt(task: Task, asset: AssetRecord, error: unknown, attempt: AttemptInfo): Promise<never> {
+  private async failAttempt(
+    task: Task,
+    asset: AssetRecord,
+    error: unknown,
+    attempt: AttemptInfo,
+  ): Promise<never> {
     const info = toErrorInfo(error);
     const retryable = !(error instanceof ProcessingError) || error.retryable;
     const willRetry = retryable && attempt.attemptsMade + 1 < attempt.maxAttempts;
-    this.logger.warn(`Task ${task.id} (${asset.kind} ${asset.filename}) failed with ${info.code}${willRetry ? ', retrying' : ''}: ${info.message}`);
+    this.logger.warn(
+      `Task ${task.id} (${asset.kind} ${asset.filename}) failed with ${info.code}${willRetry ? ', retrying' : ''}: ${info.message}`,
+    );
     await this.transition(task, () => task.fail(info, willRetry, new Date()));
     if (!retryable) throw new UnrecoverableError(`${info.code}: ${info.message}`);
     throw error instanceof Error ? error : new Error(info.message);

@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { KilnError } from '../../../errors/kiln-error';
 import { isTaskTypeSupported } from '../../../processing/pipelines';
 import { Task } from '../../domain/task.aggregate';
-import { RUN_TASK_JOB, TASK_JOB_OPTIONS, TASK_QUEUE, type RunTaskJobData } from '../../queue/task-queue.constants';
+import {
+  RUN_TASK_JOB,
+  TASK_JOB_OPTIONS,
+  TASK_QUEUE,
+  type RunTaskJobData,
+} from '../../queue/task-queue.constants';
 import { TaskRepository } from '../../task.repository';
 import { StartTaskCommand } from './start-task.command';
 
@@ -19,7 +24,10 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
 
   async execute(command: StartTaskCommand): Promise<{ taskId: string }> {
     if (!isTaskTypeSupported(command.kind, command.type)) {
-      throw new KilnError('TASK_TYPE_NOT_SUPPORTED', `A ${command.kind} asset has no "${command.type}" step.`);
+      throw new KilnError(
+        'TASK_TYPE_NOT_SUPPORTED',
+        `A ${command.kind} asset has no "${command.type}" step.`,
+      );
     }
     const task = this.publisher.mergeObjectContext(
       Task.queue(
@@ -38,7 +46,11 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
     await this.tasks.save(task);
     task.commit();
     // The job id is the task id: adding the same task twice cannot queue it twice.
-    await this.queue.add(RUN_TASK_JOB, { taskId: task.id }, { ...TASK_JOB_OPTIONS, jobId: task.id });
+    await this.queue.add(
+      RUN_TASK_JOB,
+      { taskId: task.id },
+      { ...TASK_JOB_OPTIONS, jobId: task.id },
+    );
     return { taskId: task.id };
   }
 }
