@@ -23,6 +23,42 @@ export default tseslint.config(
     },
   },
   {
+    // Layer rule: processing is pure. It imports no module of ours (the realtime contract's
+    // types excepted) and, outside the pool's Nest wrapper, neither Nest nor Redis.
+    files: ['src/processing/**/*.ts'],
+    ignores: ['src/processing/processing-pool.ts', 'src/processing/processing.module.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|health|errors)(/|$)',
+              message: 'processing imports no other module of ours (DESIGN.md, Modules).',
+            },
+            { regex: '^(@nestjs/|ioredis$|bullmq$)', message: 'processing functions know nothing of Nest or Redis.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/processing/processing-pool.ts', 'src/processing/processing.module.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|health|errors)(/|$)',
+              message: 'processing imports no other module of ours (DESIGN.md, Modules).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

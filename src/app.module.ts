@@ -37,7 +37,7 @@ export class AppModule {
             prefix: keys.bullPrefix,
           }),
         }),
-        TasksModule.forRole(role),
+        TasksModule.forRole(role, config),
         RealtimeModule.forRole(role),
         ...api,
       ],

@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config/kiln-config';
 import { ProcessingError } from './processing.error';
 import { ProcessingPool } from './processing-pool';
 import type { StepRequest } from './step.types';
@@ -37,10 +36,7 @@ describe('ProcessingPool', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kiln-pool-'));
     await writeFile(join(dir, 'stub.worker.js'), STUB_WORKER);
-    pool = new ProcessingPool(
-      loadConfig({ KILN_WORKER_CONCURRENCY: '2' }),
-      join(dir, 'stub.worker.js'),
-    );
+    pool = new ProcessingPool({ threads: 2 }, join(dir, 'stub.worker.js'));
   });
   afterAll(async () => {
     await pool.onModuleDestroy();

@@ -7,7 +7,6 @@ import { Piscina } from 'piscina';
 // at its default (1 libvips thread per operation on glibc without jemalloc): parallelism comes from
 // running one step per pool thread, and a 4096² PNG decodes sequentially anyway.
 import 'sharp';
-import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
 import { ProcessingError } from './processing.error';
 import { STEP_CRASHED, errorMessage, type StepOutcome, type StepTask } from './step-outcome';
 import type { StepRequest, StepResult } from './step.types';
@@ -16,6 +15,13 @@ export const STEP_TIMEOUT = 'STEP_TIMEOUT';
 
 /** The worker script the pool runs; injectable so tests can substitute a plain JS one. */
 export const PROCESSING_WORKER_FILE = Symbol('PROCESSING_WORKER_FILE');
+
+/** How the pool is sized; given by whoever imports ProcessingModule (it reads no config itself). */
+export interface ProcessingPoolOptions {
+  /** Worker threads, started up front: one step runs on each at a time. */
+  threads: number;
+}
+export const PROCESSING_POOL_OPTIONS = Symbol('PROCESSING_POOL_OPTIONS');
 
 /**
  * Caps each thread's JS heap. It does not bound libvips or the typed arrays of three's loaders:
@@ -42,7 +48,7 @@ export class ProcessingPool implements OnModuleDestroy {
   private readonly piscina: Piscina<StepTask, StepOutcome>;
 
   constructor(
-    @Inject(KILN_CONFIG) config: KilnConfig,
+    @Inject(PROCESSING_POOL_OPTIONS) { threads }: ProcessingPoolOptions,
     // step.worker.js beside this file: present in dist/, absent under ts-jest (tests pass their own).
     @Optional()
     @Inject(PROCESSING_WORKER_FILE)
@@ -50,8 +56,8 @@ export class ProcessingPool implements OnModuleDestroy {
   ) {
     this.piscina = new Piscina<StepTask, StepOutcome>({
       filename,
-      minThreads: config.workerConcurrency,
-      maxThreads: config.workerConcurrency,
+      minThreads: threads,
+      maxThreads: threads,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
     });
   }

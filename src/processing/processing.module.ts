@@ -1,9 +1,18 @@
-import { Module } from '@nestjs/common';
-import { ProcessingPool } from './processing-pool';
+import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  PROCESSING_POOL_OPTIONS,
+  ProcessingPool,
+  type ProcessingPoolOptions,
+} from './processing-pool';
 
-/** The worker-thread pool that runs processing steps. KILN_CONFIG comes from the global ConfigModule. */
-@Module({
-  providers: [ProcessingPool],
-  exports: [ProcessingPool],
-})
-export class ProcessingModule {}
+/** The worker-thread pool that runs processing steps. Imports no other module of ours. */
+@Module({})
+export class ProcessingModule {
+  static forRoot(options: ProcessingPoolOptions): DynamicModule {
+    return {
+      module: ProcessingModule,
+      providers: [{ provide: PROCESSING_POOL_OPTIONS, useValue: options }, ProcessingPool],
+      exports: [ProcessingPool],
+    };
+  }
+}

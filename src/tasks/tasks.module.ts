@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AssetsModule } from '../assets/assets.module';
 import { AuthModule } from '../auth/auth.module';
+import type { KilnConfig } from '../config/kiln-config';
 import { ProcessingModule } from '../processing/processing.module';
 import { StorageModule } from '../storage/storage.module';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
@@ -23,14 +24,16 @@ const worker = [TaskProcessor, TaskRunner];
  */
 @Module({})
 export class TasksModule {
-  static forRole(role: { api: boolean; worker: boolean }): DynamicModule {
+  static forRole(role: { api: boolean; worker: boolean }, config: KilnConfig): DynamicModule {
     return {
       module: TasksModule,
       imports: [
         BullModule.registerQueue({ name: TASK_QUEUE }),
         AssetsModule,
         ...(role.api ? [AuthModule] : []),
-        ...(role.worker ? [ProcessingModule, StorageModule] : []),
+        ...(role.worker
+          ? [ProcessingModule.forRoot({ threads: config.workerConcurrency }), StorageModule]
+          : []),
       ],
       controllers: role.api ? [TasksController] : [],
       providers: [
