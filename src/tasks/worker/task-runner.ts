@@ -133,7 +133,11 @@ export class TaskRunner {
     throw error instanceof Error ? error : new Error(info.message);
   }
 
-  /** Applies a change, saves the task, then publishes its events: the read model is never behind an event. */
+  /**
+   * Applies a change, saves the task, then publishes its events: the read model is never behind
+   * an event. Progress saves overlap the step loop's; that is safe because every save and relay
+   * goes over the one command connection, which Redis runs in the order sent.
+   */
   private async transition(task: Task, change: () => void): Promise<void> {
     change();
     await this.tasks.save(task);
