@@ -26,6 +26,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
@@ -39,7 +40,7 @@ import { RunTaskDto, TaskCreatedView } from './dto/run-task.dto';
 
 @ApiTags('assets')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid token (`UNAUTHORIZED`)' })
+@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'No valid token (`UNAUTHORIZED`)' })
 @UseGuards(JwtAuthGuard)
 @Controller('assets')
 export class AssetsController {
@@ -68,7 +69,10 @@ export class AssetsController {
   @Get(':id')
   @ApiOperation({ summary: 'One asset with its metadata and outputs' })
   @ApiOkResponse({ type: AssetView })
-  @ApiNotFoundResponse({ description: 'No such asset of yours (`ASSET_NOT_FOUND`)' })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'No such asset of yours (`ASSET_NOT_FOUND`)',
+  })
   async get(
     @CurrentPrincipal() principal: AuthPrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -83,6 +87,7 @@ export class AssetsController {
   @ApiProduces('application/octet-stream', 'image/png', 'image/webp', 'application/json')
   @ApiOkResponse({ description: 'The bytes' })
   @ApiNotFoundResponse({
+    type: ErrorBodyDto,
     description:
       'No such asset of yours (`ASSET_NOT_FOUND`) or no such output (`OUTPUT_NOT_FOUND`)',
   })
@@ -116,10 +121,14 @@ export class AssetsController {
   })
   @ApiCreatedResponse({ type: TaskCreatedView })
   @ApiBadRequestResponse({
+    type: ErrorBodyDto,
     description:
       'Unknown type or options (`BAD_REQUEST`), or a step this kind has not (`TASK_TYPE_NOT_SUPPORTED`)',
   })
-  @ApiNotFoundResponse({ description: 'No such asset of yours (`ASSET_NOT_FOUND`)' })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'No such asset of yours (`ASSET_NOT_FOUND`)',
+  })
   async runTask(
     @CurrentPrincipal() principal: AuthPrincipal,
     @Param('id', ParseUUIDPipe) id: string,

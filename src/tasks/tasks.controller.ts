@@ -18,6 +18,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
@@ -27,7 +28,7 @@ import { TaskView } from './queries/task.view';
 
 @ApiTags('tasks')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid token (`UNAUTHORIZED`)' })
+@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'No valid token (`UNAUTHORIZED`)' })
 @UseGuards(JwtAuthGuard)
 @Controller('tasks')
 export class TasksController {
@@ -53,7 +54,10 @@ export class TasksController {
   @Get(':id')
   @ApiOperation({ summary: 'One task: state, progress, current step, attempts, error' })
   @ApiOkResponse({ type: TaskView })
-  @ApiNotFoundResponse({ description: 'No such task of yours (`TASK_NOT_FOUND`)' })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'No such task of yours (`TASK_NOT_FOUND`)',
+  })
   get(
     @CurrentPrincipal() principal: AuthPrincipal,
     @Param('id', ParseUUIDPipe) id: string,

@@ -15,6 +15,7 @@ import {
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { AssetRepository } from '../assets/asset.repository';
+import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
@@ -31,7 +32,7 @@ const MAX_FILES_PER_UPLOAD = 100;
 
 @ApiTags('uploads')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'No valid token (`UNAUTHORIZED`)' })
+@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'No valid token (`UNAUTHORIZED`)' })
 @UseGuards(JwtAuthGuard)
 @Controller('uploads')
 export class UploadsController {
@@ -59,12 +60,15 @@ export class UploadsController {
   })
   @ApiCreatedResponse({ type: UploadResultView })
   @ApiBadRequestResponse({
+    type: ErrorBodyDto,
     description: 'Not multipart, no files, or an interrupted upload (`BAD_UPLOAD`)',
   })
   @ApiPayloadTooLargeResponse({
+    type: ErrorBodyDto,
     description: 'A file is over KILN_MAX_UPLOAD_BYTES (`UPLOAD_TOO_LARGE`); nothing is stored',
   })
   @ApiUnsupportedMediaTypeResponse({
+    type: ErrorBodyDto,
     description: 'A file is of no supported kind (`UNSUPPORTED_KIND`); nothing is stored',
   })
   async upload(
