@@ -30,10 +30,12 @@ const LOCAL_URL = 'redis://127.0.0.1:6379';
 export async function locateRedis(
   redisUrl: string | undefined,
   dataDir: string,
+  // Overridable so specs can take the other branches on a machine that runs a Redis at 6379.
+  { localUrl = LOCAL_URL, redisServer = 'redis-server' } = {},
 ): Promise<LocatedRedis> {
   if (redisUrl) return { url: redisUrl, source: 'REDIS_URL' };
-  if (await answersPing(LOCAL_URL)) return { url: LOCAL_URL, source: 'local' };
-  const embedded = await startEmbeddedRedis(join(dataDir, 'redis'));
+  if (await answersPing(localUrl)) return { url: localUrl, source: 'local' };
+  const embedded = await startEmbeddedRedis(redisServer, join(dataDir, 'redis'));
   if (!embedded) throw new RedisUnavailableError();
   return { ...embedded, source: 'embedded' };
 }
@@ -57,6 +59,7 @@ async function answersPing(url: string, timeoutMs = 500): Promise<boolean> {
 }
 
 async function startEmbeddedRedis(
+  redisServer: string,
   dir: string,
 ): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
   mkdirSync(dir, { recursive: true });
@@ -64,7 +67,7 @@ async function startEmbeddedRedis(
   let child: ChildProcess;
   try {
     child = spawn(
-      'redis-server',
+      redisServer,
       [
         '--port',
         String(port),
