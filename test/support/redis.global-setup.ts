@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/redis/redis-locator';
 import { sendRedisCommand } from './redis-wire';
 
 /**
@@ -47,19 +47,4 @@ export default async function startTestRedis(): Promise<void> {
   process.env.REDIS_URL = `redis://127.0.0.1:${port}`;
   process.env.KILN_TEST_REDIS_PORT = String(port);
   process.env.KILN_TEST_REDIS_DIR = dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
