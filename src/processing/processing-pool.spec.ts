@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessingError } from './processing.error';
 import { ProcessingPool } from './processing-pool';
-import type { StepRequest } from './step.types';
+import type { PipelineRequest } from './step.types';
 
 /**
  * The real step.worker.js only exists in dist/ (the end-to-end specs run it); here the pool runs a
@@ -14,7 +14,7 @@ const STUB_WORKER = `
 module.exports = async function ({ request, progressPort }) {
   switch (request.options.behaviour) {
     case 'ok':
-      for (const fraction of [0, 0.5, 1]) progressPort.postMessage(fraction);
+      for (const message of [[0, 0], [0, 1], [1, 0.5]]) progressPort.postMessage(message);
       return { ok: true, result: { outputs: [{ name: 'x', path: '/x', contentType: 'text/plain' }], metadata: { file: request.filename } } };
     case 'bad-input':
       return { ok: false, error: { code: 'IMAGE_CORRUPT', message: 'not a PNG', retryable: false } };
@@ -43,9 +43,9 @@ describe('ProcessingPool', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const request = (behaviour: string): StepRequest => ({
+  const request = (behaviour: string): PipelineRequest => ({
     kind: 'image',
-    step: 'render',
+    steps: ['render'],
     inputPath: '/in',
     filename: 'in.png',
     workDir: '/work',
@@ -53,7 +53,11 @@ describe('ProcessingPool', () => {
   });
   const run = (
     behaviour: string,
-    opts: { signal?: AbortSignal; timeoutMs?: number; onProgress?: (f: number) => void } = {},
+    opts: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      onProgress?: (stepIndex: number, fraction: number) => void;
+    } = {},
   ) =>
     pool.run(request(behaviour), {
       signal: opts.signal ?? new AbortController().signal,
@@ -66,14 +70,18 @@ describe('ProcessingPool', () => {
       (error: unknown) => error,
     );
 
-  it('returns the step result and relays every progress fraction the thread posted', async () => {
-    const progress: number[] = [];
-    const result = await run('ok', { onProgress: (f) => progress.push(f) });
+  it('returns the result and relays every [step, fraction] the thread posted', async () => {
+    const progress: Array<[number, number]> = [];
+    const result = await run('ok', { onProgress: (i, f) => progress.push([i, f]) });
     expect(result).toEqual({
       outputs: [{ name: 'x', path: '/x', contentType: 'text/plain' }],
       metadata: { file: 'in.png' },
     });
-    expect(progress).toEqual([0, 0.5, 1]);
+    expect(progress).toEqual([
+      [0, 0],
+      [0, 1],
+      [1, 0.5],
+    ]);
   });
 
   it('throws the ProcessingError a thread answered with, code and retryable intact', async () => {
@@ -116,6 +124,20 @@ describe('ProcessingPool', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`^The worker thread running the render step crashed: .*${detail}`),
     );
+  });
+
+  it('names every step of a pipeline that ran out of time', async () => {
+    const error = await failure(
+      pool.run(
+        { ...request('sleep'), steps: ['inspect', 'render'] },
+        { signal: new AbortController().signal, timeoutMs: 200, onProgress: () => undefined },
+      ),
+    );
+    expect(error).toMatchObject({
+      code: 'STEP_TIMEOUT',
+      message:
+        'The steps inspect, render ran longer than 200 ms and were stopped. Try a smaller file, or raise KILN_STEP_TIMEOUT_MS.',
+    });
   });
 
   it('keeps serving after timeouts, aborts and crashes', async () => {

@@ -8,8 +8,14 @@ import { Piscina } from 'piscina';
 // running one step per pool thread, and a 4096² PNG decodes sequentially anyway.
 import 'sharp';
 import { ProcessingError } from './processing.error';
-import { STEP_CRASHED, errorMessage, type StepOutcome, type StepTask } from './step-outcome';
-import type { StepRequest, StepResult } from './step.types';
+import {
+  STEP_CRASHED,
+  errorMessage,
+  type ProgressMessage,
+  type StepOutcome,
+  type StepTask,
+} from './step-outcome';
+import type { PipelineRequest, StepResult } from './step.types';
 
 export const STEP_TIMEOUT = 'STEP_TIMEOUT';
 
@@ -34,8 +40,8 @@ export interface StepRunOptions {
   signal: AbortSignal;
   /** A step running longer is stopped and fails with `STEP_TIMEOUT`. */
   timeoutMs: number;
-  /** The step's progress, 0-1. */
-  onProgress: (fraction: number) => void;
+  /** Progress: which of the requested steps is running, and its fraction 0-1. */
+  onProgress: (stepIndex: number, fraction: number) => void;
 }
 
 /**
@@ -63,15 +69,18 @@ export class ProcessingPool implements OnModuleDestroy {
   }
 
   async run(
-    request: StepRequest,
+    request: PipelineRequest,
     { signal, timeoutMs, onProgress }: StepRunOptions,
   ): Promise<StepResult> {
     signal.throwIfAborted();
     const timeout = AbortSignal.timeout(timeoutMs);
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', (fraction: unknown) => {
-      if (typeof fraction === 'number') onProgress(fraction);
-    });
+    const deliver = (message: unknown) => {
+      if (isProgressMessage(message)) onProgress(message[0], message[1]);
+    };
+    port1.on('message', deliver);
+    const what =
+      request.steps.length === 1 ? `${request.steps[0]} step` : `steps ${request.steps.join(', ')}`;
     let outcome: StepOutcome;
     try {
       outcome = await this.piscina.run(
@@ -84,20 +93,20 @@ export class ProcessingPool implements OnModuleDestroy {
         // The same input would very likely run out of time again: not retried.
         throw new ProcessingError(
           STEP_TIMEOUT,
-          `The ${request.step} step ran longer than ${timeoutMs} ms and was stopped. Try a smaller file, or raise KILN_STEP_TIMEOUT_MS.`,
+          `The ${what} ran longer than ${timeoutMs} ms and ${request.steps.length === 1 ? 'was' : 'were'} stopped. Try a smaller file, or raise KILN_STEP_TIMEOUT_MS.`,
           false,
         );
       }
       throw new ProcessingError(
         STEP_CRASHED,
-        `The worker thread running the ${request.step} step crashed: ${errorMessage(error)}`,
+        `The worker thread running the ${what} crashed: ${errorMessage(error)}`,
         true,
       );
     } finally {
       // Progress the thread posted before answering is already queued on the port: deliver it,
       // since the answer came on another port and may have overtaken it. Nothing comes after.
       for (let queued = receiveMessageOnPort(port1); queued; queued = receiveMessageOnPort(port1)) {
-        if (typeof queued.message === 'number') onProgress(queued.message);
+        deliver(queued.message);
       }
       port1.close();
     }
@@ -109,4 +118,8 @@ export class ProcessingPool implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.piscina.close();
   }
+}
+
+function isProgressMessage(message: unknown): message is ProgressMessage {
+  return Array.isArray(message) && typeof message[0] === 'number' && typeof message[1] === 'number';
 }

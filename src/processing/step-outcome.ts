@@ -1,12 +1,17 @@
 import type { MessagePort } from 'node:worker_threads';
 import { ProcessingError } from './processing.error';
-import type { StepRequest, StepResult } from './step.types';
+import type { PipelineRequest, StepResult } from './step.types';
 
-/** What the pool posts to a thread: the step, and the port its progress fractions go back on. */
+/**
+ * What the pool posts to a thread: the steps to run, and the port their progress goes back on,
+ * as `[stepIndex, fraction]` pairs.
+ */
 export interface StepTask {
-  request: StepRequest;
+  request: PipelineRequest;
   progressPort: MessagePort;
 }
+
+export type ProgressMessage = [stepIndex: number, fraction: number];
 
 export interface StepFailure {
   code: string;
@@ -18,6 +23,7 @@ export interface StepFailure {
  * What a thread answers. Errors cross the thread boundary as plain data, because a thrown
  * `ProcessingError` would arrive as a bare `Error` without its `code` and `retryable`.
  */
+/** `result` holds every step's outputs, and their metadata merged. */
 export type StepOutcome = { ok: true; result: StepResult } | { ok: false; error: StepFailure };
 
 /** A step failed on something other than its input (a bug, a missing file, a dead thread): retried. */

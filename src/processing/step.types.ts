@@ -16,6 +16,14 @@ export interface StepRequest {
   options: Record<string, unknown>;
 }
 
+/**
+ * Several steps of one asset run back to back in one worker thread (a `process` task runs its
+ * kind's whole pipeline), so they can share work such as a decoded image.
+ */
+export interface PipelineRequest extends Omit<StepRequest, 'step'> {
+  steps: readonly StepName[];
+}
+
 /** A file a step produced, named as the asset's output (`thumbnail.png`, `metadata.json`, …). */
 export interface StepOutput {
   name: string;
@@ -35,4 +43,12 @@ export type ProgressReporter = (fraction: number) => void;
 export interface StepContext {
   signal: AbortSignal;
   progress: ProgressReporter;
+}
+
+/** Reports how far the pipeline is: the index of the running step and its fraction 0-1. */
+export type PipelineProgressReporter = (stepIndex: number, fraction: number) => void;
+
+export interface PipelineContext {
+  signal: AbortSignal;
+  progress: PipelineProgressReporter;
 }

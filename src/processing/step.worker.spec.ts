@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import runStepTask from './step.worker';
-import type { StepRequest } from './step.types';
+import type { PipelineRequest } from './step.types';
 
 const IMAGES = resolve(__dirname, '../..', '../shared/fixtures/image');
 
@@ -18,16 +18,16 @@ function drain(port: MessagePort): unknown[] {
 describe('step.worker (the piscina task entry, called in this thread)', () => {
   let workDir: string;
   let channel: MessageChannel;
-  const request = (over: Partial<StepRequest>): StepRequest => ({
+  const request = (over: Partial<PipelineRequest>): PipelineRequest => ({
     kind: 'image',
-    step: 'render',
+    steps: ['render'],
     inputPath: join(IMAGES, 'duckCM.tga'),
     filename: 'duckCM.tga',
     workDir,
     options: {},
     ...over,
   });
-  const run = (over: Partial<StepRequest>) =>
+  const run = (over: Partial<PipelineRequest>) =>
     runStepTask({ request: request(over), progressPort: channel.port2 });
 
   beforeEach(async () => {
@@ -40,7 +40,7 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   });
 
   it('runs an image step, answers { ok: true, result } and posts its progress fractions', async () => {
-    expect(await run({ step: 'render', options: { size: 64 } })).toEqual({
+    expect(await run({ steps: ['render'], options: { size: 64 } })).toEqual({
       ok: true,
       result: {
         outputs: [
@@ -48,8 +48,32 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
         ],
       },
     });
-    expect(drain(channel.port1)).toEqual([0, 0.2, 1]);
+    expect(drain(channel.port1)).toEqual([
+      [0, 0],
+      [0, 0.2],
+      [0, 1],
+    ]);
     expect(await readdir(workDir)).toEqual(['thumbnail.png']);
+  });
+
+  it('runs a whole pipeline in one call: every output, merged metadata, progress per step', async () => {
+    const outcome = await run({
+      steps: ['inspect', 'render', 'variants'],
+      inputPath: join(IMAGES, 'CesiumLogoFlat.png'),
+      filename: 'CesiumLogoFlat.png',
+    });
+    expect(outcome.ok && outcome.result.outputs.map((o) => o.name)).toEqual([
+      'metadata.json',
+      'thumbnail.png',
+      'preview.webp',
+    ]);
+    expect(outcome.ok && outcome.result.metadata).toMatchObject({
+      width: 211,
+      height: 211,
+      format: 'png',
+    });
+    const steps = (drain(channel.port1) as Array<[number, number]>).map(([index]) => index);
+    expect([...new Set(steps)]).toEqual([0, 1, 2]);
   });
 
   it('answers bad input as plain data: { ok: false, error } with the stable code', async () => {
@@ -79,7 +103,7 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
       'Step "convert" is not available for image assets; image assets support inspect, render, variants.',
     ],
   ] as const)('answers a %s %s step with STEP_NOT_SUPPORTED', async (kind, step, message) => {
-    expect(await run({ kind, step })).toEqual({
+    expect(await run({ kind, steps: [step] })).toEqual({
       ok: false,
       error: { code: 'STEP_NOT_SUPPORTED', message, retryable: false },
     });

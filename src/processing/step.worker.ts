@@ -1,32 +1,41 @@
-import { runImageStep } from './image/image.pipeline';
+import { runImagePipeline } from './image/image.pipeline';
 import { isStepSupported, stepNotSupported } from './pipelines';
-import { toStepFailure, type StepOutcome, type StepTask } from './step-outcome';
-import type { AssetKind, StepContext, StepRequest, StepResult } from './step.types';
+import {
+  toStepFailure,
+  type ProgressMessage,
+  type StepOutcome,
+  type StepTask,
+} from './step-outcome';
+import type { AssetKind, PipelineContext, PipelineRequest, StepResult } from './step.types';
 
-type KindRunner = (request: StepRequest, ctx: StepContext) => Promise<StepResult>;
+type KindRunner = (request: PipelineRequest, ctx: PipelineContext) => Promise<StepResult>;
 
 /** One runner per asset kind; the mesh, texture-set and substance issues add theirs here. */
 const KIND_RUNNERS: Partial<Record<AssetKind, KindRunner>> = {
-  image: runImageStep,
+  image: runImagePipeline,
 };
 
-/** The piscina task entry: runs one step in this worker thread. Never throws. */
+/** The piscina task entry: runs the requested steps in this worker thread. Never throws. */
 export default async function runStepTask({
   request,
   progressPort,
 }: StepTask): Promise<StepOutcome> {
+  let current = 0;
   // The pool cancels by terminating the thread, so nothing in here ever aborts this signal.
-  const ctx: StepContext = {
+  const ctx: PipelineContext = {
     signal: new AbortController().signal,
-    progress: (fraction) => progressPort.postMessage(Math.min(1, Math.max(0, fraction))),
+    progress: (stepIndex, fraction) => {
+      current = stepIndex;
+      const message: ProgressMessage = [stepIndex, Math.min(1, Math.max(0, fraction))];
+      progressPort.postMessage(message);
+    },
   };
   try {
     const run = KIND_RUNNERS[request.kind];
-    if (!run || !isStepSupported(request.kind, request.step)) {
-      throw stepNotSupported(request.kind, request.step);
-    }
+    const unsupported = request.steps.find((step) => !run || !isStepSupported(request.kind, step));
+    if (!run || unsupported) throw stepNotSupported(request.kind, unsupported ?? request.steps[0]);
     return { ok: true, result: await run(request, ctx) };
   } catch (error) {
-    return { ok: false, error: toStepFailure(error, request.step) };
+    return { ok: false, error: toStepFailure(error, request.steps[current] ?? 'first') };
   }
 }

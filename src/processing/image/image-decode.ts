@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { decodeForeignImage, type ForeignDecodeOptions } from './foreign-image-decode';
 import { ProcessingError } from '../processing.error';
 import { IMAGE_TOO_LARGE, imageCorrupt, imageTooLarge, toImageFailure } from './image-errors';
@@ -80,6 +80,40 @@ export async function openImage(
     return openForeignImage(inputPath, filename, head, settings);
   }
   return openWithSharp(inputPath, filename, head, settings);
+}
+
+/** Formats every pipeline decodes whole again (no shrink-on-load): worth decoding once for several steps. */
+const DECODE_ONCE_FORMATS: ReadonlySet<ImageSourceFormat> = new Set(['png', 'tiff', 'gif', 'avif']);
+
+/** Above this many pixels the shared copy (up to 4 bytes a pixel) costs more memory than the re-decodes cost time. */
+export const SHARED_DECODE_MAX_PIXELS = 8192 * 8192;
+
+/**
+ * Decodes the pixels once into memory, as 8-bit sRGB, and answers the image with pipelines that
+ * read that copy, for several steps to share. A 4096² PNG then decodes once instead of once per
+ * step. Images that gain nothing are answered as they are: JPEG and WebP shrink on load, TGA,
+ * EXR and HDR are in memory already, and the largest would cost too much memory.
+ */
+export async function decodeOnce(image: DecodedImage): Promise<DecodedImage> {
+  if (
+    !DECODE_ONCE_FORMATS.has(image.format) ||
+    image.width * image.height > SHARED_DECODE_MAX_PIXELS
+  ) {
+    return image;
+  }
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    decoded = await image
+      .pipeline()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw image.failure(error);
+  }
+  const { data, info } = decoded;
+  const raw = { width: info.width, height: info.height, channels: info.channels };
+  return { ...image, pipeline: () => openRawPixels(data, raw) };
 }
 
 /** A sharp pipeline over pixels already in memory (e.g. a sample a step computed), with the same limits. */

@@ -6,6 +6,7 @@ import {
   IMAGE_DECODE_DEFAULTS,
   openImage,
   openRawPixels,
+  type DecodedImage,
   type ImageDecodeOptions,
 } from './image-decode';
 import type { ImageSourceFormat } from './image-format';
@@ -26,6 +27,8 @@ export interface ImageMetadata {
 }
 
 export interface ImageInspectOptions {
+  /** The image already opened (and decoded) by the pipeline, shared by its steps; absent, the step opens the file. */
+  source?: DecodedImage;
   /**
    * The dominant colour is taken from a copy scaled to fit this square, not from every pixel:
    * sharp's full `stats()` also runs a Laplacian over the whole image, which on a 4096² PNG
@@ -52,7 +55,8 @@ export async function inspectImage(
   const limitInputPixels =
     settings.decode.limitInputPixels ?? IMAGE_DECODE_DEFAULTS.limitInputPixels;
   ctx.progress(0);
-  const image = await openImage(request.inputPath, request.filename, settings.decode);
+  const image =
+    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 

@@ -1,26 +1,33 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { PIPELINES } from '../pipelines';
-import type { StepRequest } from '../step.types';
-import { IMAGE_STEPS, runImageStep } from './image.pipeline';
+import type { PipelineRequest, StepName } from '../step.types';
+import { decodeOnce, openImage } from './image-decode';
+import { IMAGE_STEPS, runImagePipeline } from './image.pipeline';
 
 const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
 
-describe('runImageStep', () => {
+describe('runImagePipeline', () => {
   let workDir: string;
-  const ctx = { signal: new AbortController().signal, progress: () => undefined };
-  const request = (step: StepRequest['step']): StepRequest => ({
+  let progress: Array<[number, number]>;
+  const ctx = () => ({
+    signal: new AbortController().signal,
+    progress: (index: number, fraction: number) => progress.push([index, fraction]),
+  });
+  const request = (steps: StepName[], name = 'duckCM.tga'): PipelineRequest => ({
     kind: 'image',
-    step,
-    inputPath: join(IMAGES, 'duckCM.tga'),
-    filename: 'duckCM.tga',
+    steps,
+    inputPath: join(IMAGES, name),
+    filename: name,
     workDir,
     options: {},
   });
 
   beforeEach(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'kiln-image-pipeline-'));
+    progress = [];
   });
   afterEach(async () => {
     await rm(workDir, { recursive: true, force: true });
@@ -30,26 +37,55 @@ describe('runImageStep', () => {
     expect(Object.keys(IMAGE_STEPS)).toEqual(PIPELINES.image);
   });
 
-  it('runs the whole process pipeline, inspect → render → variants, into one work dir', async () => {
-    const outputs: string[] = [];
-    for (const step of PIPELINES.image)
-      outputs.push(...(await runImageStep(request(step), ctx)).outputs.map((o) => o.name));
-    expect(outputs).toEqual(['metadata.json', 'thumbnail.png', 'preview.webp']);
-    expect((await readdir(workDir)).sort()).toEqual([
-      'metadata.json',
-      'preview.webp',
-      'thumbnail.png',
-    ]);
+  it.each(['duckCM.tga', 'CesiumLogoFlat.png', 'Collada_Sample.jpg'])(
+    'runs inspect → render → variants on %s into one work dir, reporting progress step by step',
+    async (name) => {
+      const result = await runImagePipeline(request([...PIPELINES.image], name), ctx());
+      expect(result.outputs.map((o) => o.name)).toEqual([
+        'metadata.json',
+        'thumbnail.png',
+        'preview.webp',
+      ]);
+      expect(result.metadata).toMatchObject({ format: name.split('.')[1].replace('jpg', 'jpeg') });
+      expect((await readdir(workDir)).sort()).toEqual([
+        'metadata.json',
+        'preview.webp',
+        'thumbnail.png',
+      ]);
+      expect(progress[0]).toEqual([0, 0]);
+      expect(progress[progress.length - 1]).toEqual([2, 1]);
+      const indices = progress.map(([index]) => index);
+      expect([...indices].sort()).toEqual(indices);
+    },
+  );
+
+  it('makes the same thumbnail from the shared decode as a step alone makes from the file', async () => {
+    await runImagePipeline(request(['inspect', 'render'], 'CesiumLogoFlat.png'), ctx());
+    const shared = await sharp(join(workDir, 'thumbnail.png')).raw().toBuffer();
+    await rm(join(workDir, 'thumbnail.png'));
+    await runImagePipeline(request(['render'], 'CesiumLogoFlat.png'), ctx());
+    const alone = await sharp(join(workDir, 'thumbnail.png')).raw().toBuffer();
+    expect(shared.equals(alone)).toBe(true);
+  });
+
+  it('decodes a PNG once into memory, and leaves a JPEG to shrink on load', async () => {
+    const png = await openImage(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png');
+    const jpeg = await openImage(join(IMAGES, 'Collada_Sample.jpg'), 'Collada_Sample.jpg');
+    expect((await decodeOnce(png)).pipeline).not.toBe(png.pipeline);
+    expect(await decodeOnce(jpeg)).toBe(jpeg);
+    const { width, height, channels } = await (await decodeOnce(png)).pipeline().metadata();
+    expect({ width, height, channels }).toEqual({ width: 211, height: 211, channels: 3 });
   });
 
   it.each(['convert', 'optimize', 'pack'] as const)(
-    'refuses %s with STEP_NOT_SUPPORTED',
+    'refuses %s with STEP_NOT_SUPPORTED before running any step',
     async (step) => {
-      await expect(runImageStep(request(step), ctx)).rejects.toMatchObject({
+      await expect(runImagePipeline(request(['inspect', step]), ctx())).rejects.toMatchObject({
         code: 'STEP_NOT_SUPPORTED',
         retryable: false,
         message: `Step "${step}" is not available for image assets; image assets support inspect, render, variants.`,
       });
+      expect(await readdir(workDir)).toEqual([]);
     },
   );
 });

@@ -1,21 +1,56 @@
-import { stepNotSupported } from '../pipelines';
-import type { StepContext, StepName, StepRequest, StepResult } from '../step.types';
+import { mergeStepResults, stepNotSupported } from '../pipelines';
+import type {
+  PipelineContext,
+  PipelineRequest,
+  StepContext,
+  StepName,
+  StepRequest,
+  StepResult,
+} from '../step.types';
+import { decodeOnce, openImage, type DecodedImage } from './image-decode';
 import { inspectImage } from './image.inspect';
 import { renderImage } from './image.render';
 import { buildImageVariants } from './image.variants';
 
-export type ImageStepRunner = (request: StepRequest, ctx: StepContext) => Promise<StepResult>;
+export type ImageStepRunner = (
+  request: StepRequest,
+  ctx: StepContext,
+  source?: DecodedImage,
+) => Promise<StepResult>;
 
 /** The image steps by name; `PIPELINES.image` says their order in a `process` task. */
 export const IMAGE_STEPS: Readonly<Partial<Record<StepName, ImageStepRunner>>> = {
-  inspect: (request, ctx) => inspectImage(request, ctx),
-  render: (request, ctx) => renderImage(request, ctx),
-  variants: (request, ctx) => buildImageVariants(request, ctx),
+  inspect: (request, ctx, source) => inspectImage(request, ctx, { source }),
+  render: (request, ctx, source) => renderImage(request, ctx, { source }),
+  variants: (request, ctx, source) => buildImageVariants(request, ctx, { source }),
 };
 
-/** Runs one step of an `image` asset; a step images do not have fails with `STEP_NOT_SUPPORTED`. */
-export function runImageStep(request: StepRequest, ctx: StepContext): Promise<StepResult> {
-  const run = IMAGE_STEPS[request.step];
-  if (!run) return Promise.reject(stepNotSupported(request.kind, request.step));
-  return run(request, ctx);
+/**
+ * Runs steps of an `image` asset in order. Several steps share one opened (and, where it pays,
+ * decoded) image; a step alone opens the file itself, so a JPEG still shrinks on load.
+ */
+export async function runImagePipeline(
+  request: PipelineRequest,
+  ctx: PipelineContext,
+): Promise<StepResult> {
+  const runners = request.steps.map((step) => {
+    const run = IMAGE_STEPS[step];
+    if (!run) throw stepNotSupported(request.kind, step);
+    return [step, run] as const;
+  });
+  let source: DecodedImage | undefined;
+  if (runners.length > 1) {
+    ctx.progress(0, 0); // the shared decode comes before the first step's own progress
+    source = await decodeOnce(await openImage(request.inputPath, request.filename));
+  }
+  const results: StepResult[] = [];
+  for (const [index, [step, run]] of runners.entries()) {
+    ctx.signal.throwIfAborted();
+    const stepCtx: StepContext = {
+      signal: ctx.signal,
+      progress: (fraction) => ctx.progress(index, fraction),
+    };
+    results.push(await run({ ...request, step }, stepCtx, source));
+  }
+  return mergeStepResults(results);
 }

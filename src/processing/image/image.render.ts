@@ -1,9 +1,16 @@
 import { writeOutputAtomically } from '../atomic-output';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { readIntegerOption } from '../step-options';
-import { IMAGE_DECODE_DEFAULTS, openImage, type ImageDecodeOptions } from './image-decode';
+import {
+  IMAGE_DECODE_DEFAULTS,
+  openImage,
+  type DecodedImage,
+  type ImageDecodeOptions,
+} from './image-decode';
 
 export interface ImageRenderOptions {
+  /** The image already opened (and decoded) by the pipeline, shared by its steps; absent, the step opens the file. */
+  source?: DecodedImage;
   /** Long side of the thumbnail in pixels, when the request gives no `size`; never enlarged past the source. */
   size: number;
   /** zlib level of the PNG (sharp's default); thumbnails are small, so it costs little. */
@@ -42,7 +49,8 @@ export async function renderImage(
     THUMBNAIL_SIZE_MAX,
   );
   ctx.progress(0);
-  const image = await openImage(request.inputPath, request.filename, settings.decode);
+  const image =
+    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 

@@ -1,9 +1,16 @@
 import { writeOutputAtomically } from '../atomic-output';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { readIntegerOption } from '../step-options';
-import { IMAGE_DECODE_DEFAULTS, openImage, type ImageDecodeOptions } from './image-decode';
+import {
+  IMAGE_DECODE_DEFAULTS,
+  openImage,
+  type DecodedImage,
+  type ImageDecodeOptions,
+} from './image-decode';
 
 export interface ImageVariantsOptions {
+  /** The image already opened (and decoded) by the pipeline, shared by its steps; absent, the step opens the file. */
+  source?: DecodedImage;
   /** Long side of the preview at most, when the request gives no `maxSize`; never enlarged. */
   maxSize: number;
   /** WebP quality and effort: sharp's defaults. Encoding dominates this step (~0.75 s for 2048² at effort 4). */
@@ -43,7 +50,8 @@ export async function buildImageVariants(
     PREVIEW_SIZE_MAX,
   );
   ctx.progress(0);
-  const image = await openImage(request.inputPath, request.filename, settings.decode);
+  const image =
+    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 

@@ -69,33 +69,34 @@ export class TaskRunner {
         );
       },
     );
-    const outputs: string[] = [];
     const workDir = await this.storage.makeTempDir(`task-${taskId}-`);
     try {
-      for (const [index, step] of steps.entries()) {
-        throttle.report({ step, progress: (index / steps.length) * 100 });
-        const result = await this.pool.run(
-          {
-            kind: asset.kind,
-            step,
-            inputPath: this.storage.localPath(asset.sha256),
-            filename: asset.filename,
-            workDir,
-            options: snapshot.options,
-          },
-          {
-            signal: attempt.signal,
-            timeoutMs: this.config.stepTimeoutMs,
-            onProgress: (fraction) =>
-              throttle.report({ step, progress: ((index + fraction) / steps.length) * 100 }),
-          },
-        );
-        const stored = await this.storeOutputs(result.outputs);
-        await this.assets.recordResults(asset.id, stored, result.metadata);
-        outputs.push(...stored.map((output) => output.name));
-      }
+      // One pool call runs every step, so the steps can share work (an image decodes once).
+      const result = await this.pool.run(
+        {
+          kind: asset.kind,
+          steps,
+          inputPath: this.storage.localPath(asset.sha256),
+          filename: asset.filename,
+          workDir,
+          options: snapshot.options,
+        },
+        {
+          signal: attempt.signal,
+          // KILN_STEP_TIMEOUT_MS is a budget per step.
+          timeoutMs: this.config.stepTimeoutMs * steps.length,
+          onProgress: (index, fraction) =>
+            throttle.report({
+              step: steps[index],
+              progress: ((index + fraction) / steps.length) * 100,
+            }),
+        },
+      );
+      const stored = await this.storeOutputs(result.outputs);
+      await this.assets.recordResults(asset.id, stored, result.metadata);
       throttle.stop();
-      await this.transition(task, () => task.succeed(outputs, new Date()));
+      const names = stored.map((output) => output.name);
+      await this.transition(task, () => task.succeed(names, new Date()));
     } catch (error) {
       throttle.stop();
       await this.failAttempt(task, asset, error, attempt);
