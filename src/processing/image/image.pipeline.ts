@@ -26,8 +26,9 @@ export const IMAGE_STEPS: Readonly<Partial<Record<StepName, ImageStepRunner>>> =
 };
 
 /**
- * Runs steps of an `image` asset in order. Several steps share one opened (and, where it pays,
- * decoded) image; a step alone opens the file itself, so a JPEG still shrinks on load.
+ * Runs steps of an `image` asset. Several steps share one opened (and, where it pays, decoded)
+ * image and then run at once: they only read it, and libvips works on libuv's threads, so a lone
+ * large task uses every core. A step alone opens the file itself, so a JPEG still shrinks on load.
  */
 export async function runImagePipeline(
   request: PipelineRequest,
@@ -40,17 +41,23 @@ export async function runImagePipeline(
   });
   let source: DecodedImage | undefined;
   if (runners.length > 1) {
-    ctx.progress(0, 0); // the shared decode comes before the first step's own progress
+    ctx.progress(0, 0); // the shared decode comes before the steps' own progress
     source = await decodeOnce(await openImage(request.inputPath, request.filename));
   }
-  const results: StepResult[] = [];
-  for (const [index, [step, run]] of runners.entries()) {
-    ctx.signal.throwIfAborted();
-    const stepCtx: StepContext = {
-      signal: ctx.signal,
-      progress: (fraction) => ctx.progress(index, fraction),
-    };
-    results.push(await run({ ...request, step }, stepCtx, source));
-  }
-  return mergeStepResults(results);
+  ctx.signal.throwIfAborted();
+  // allSettled, not all: every step has finished writing before a failure is answered.
+  const settled = await Promise.allSettled(
+    runners.map(([step, run], index) =>
+      run(
+        { ...request, step },
+        { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
+        source,
+      ),
+    ),
+  );
+  const failed = settled.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return mergeStepResults(
+    settled.map((outcome) => (outcome as PromiseFulfilledResult<StepResult>).value),
+  );
 }

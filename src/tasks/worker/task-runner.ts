@@ -69,6 +69,7 @@ export class TaskRunner {
         );
       },
     );
+    const done = steps.map(() => 0);
     const workDir = await this.storage.makeTempDir(`task-${taskId}-`);
     try {
       // One pool call runs every step, so the steps can share work (an image decodes once).
@@ -85,11 +86,12 @@ export class TaskRunner {
           signal: attempt.signal,
           // KILN_STEP_TIMEOUT_MS is a budget per step.
           timeoutMs: this.config.stepTimeoutMs * steps.length,
-          onProgress: (index, fraction) =>
-            throttle.report({
-              step: steps[index],
-              progress: ((index + fraction) / steps.length) * 100,
-            }),
+          // Steps may run one after another or at once: the task is as far as their sum.
+          onProgress: (index, fraction) => {
+            done[index] = fraction;
+            const sum = done.reduce((total, part) => total + part, 0);
+            throttle.report({ step: steps[index], progress: (sum / steps.length) * 100 });
+          },
         },
       );
       const stored = await this.storeOutputs(result.outputs);
