@@ -1,0 +1,154 @@
+/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
+   Plain JavaScript run by node without a compile step: values from JSON, IPC and sockets are
+   untyped (`any`) to the type-aware rules, which are meant for the TypeScript sources. */
+// Where Kiln's main thread spends its time under the small-image load of bench/throughput.mjs:
+// runs the built app with --cpu-prof, N sessions × M uploads, then sums the main thread's
+// self time by package (node_modules/<pkg>, or kiln:<module> for dist/<module>) and lists the
+// top functions with the caller that led to them. Not part of run-all (profiling slows Kiln).
+//
+//   node bench/profile.mjs [--sessions 10] [--per 30]
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
+import {
+  assertBuilt,
+  deleteKeys,
+  FIXTURES,
+  freshPrefix,
+  freshTempDir,
+  locateRedis,
+  withCleanup,
+} from './lib/env.mjs';
+import { generatePng } from './lib/image-work.mjs';
+import { startKiln } from './lib/kiln.mjs';
+import { fmt, table } from './lib/stats.mjs';
+
+const SESSIONS = Number(argValue('--sessions') ?? 10);
+const PER = Number(argValue('--per') ?? 30);
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+assertBuilt();
+await withCleanup(async (onCleanup) => {
+  const redis = await locateRedis();
+  if (redis.stop) onCleanup(() => redis.stop());
+  const work = freshTempDir('profile');
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const keyPrefix = freshPrefix('prof');
+  onCleanup(async () =>
+    console.log(`deleted ${await deleteKeys(redis.url, keyPrefix)} keys under ${keyPrefix}:`),
+  );
+  const fixture = join(FIXTURES, 'image', 'CesiumLogoFlat.png');
+  const image = existsSync(fixture)
+    ? fixture
+    : (await generatePng(join(work, 'small.png'), 256)).path;
+  const profDir = join(work, 'cpuprofile');
+  const kiln = await startKiln({
+    redisUrl: redis.url,
+    keyPrefix,
+    dataDir: join(work, 'data'),
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+  });
+  let stopped = false;
+  onCleanup(async () => {
+    if (!stopped) await kiln.stop();
+  });
+  const sessions = await mapLimit(Array.from({ length: SESSIONS }), 4, async (_, i) => {
+    const user = await signUp(kiln.baseUrl, `prof${i}x`);
+    return { user, socket: await connectSocket(kiln.baseUrl, user.token) };
+  });
+  const t0 = performance.now();
+  await Promise.all(
+    sessions.map(async ({ user, socket }) => {
+      const ids = [];
+      for (let i = 0; i < PER; i++) {
+        const response = await upload(kiln.baseUrl, user.token, [
+          { path: image, filename: 'p.png' },
+        ]);
+        ids.push(expectStatus(response, 201, 'upload').assets[0].taskId);
+      }
+      for (const id of ids)
+        await socket.waitFor(
+          (e) => e.name === 'task.succeeded' && e.payload.taskId === id,
+          120_000,
+        );
+      socket.close();
+    }),
+  );
+  const ms = performance.now() - t0;
+  console.log(
+    `${SESSIONS * PER} tasks in ${fmt(ms)} ms (${fmt((SESSIONS * PER) / (ms / 1000), 1)} tasks/s, slowed by profiling)`,
+  );
+  await kiln.stop();
+  stopped = true;
+
+  const mainProfile = readdirSync(profDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(profDir, f))
+    .find((f) => /\.0\.\d+\.cpuprofile$/.test(f)); // thread 0 = the main thread
+  const profile = JSON.parse(readFileSync(mainProfile, 'utf8'));
+  const { byPackage, top, busyMs } = analyse(profile);
+  console.log(`\nmain thread busy ${fmt(busyMs)} ms over the whole run (start-up included)\n`);
+  console.log(
+    table(
+      ['package', 'self ms', '%'],
+      byPackage.slice(0, 20).map(([k, v]) => [k, fmt(v), fmt((v / busyMs) * 100, 1)]),
+    ),
+  );
+  console.log(
+    `\n${table(
+      ['function', 'self ms', 'reached from'],
+      top.slice(0, 20).map(([k, v, via]) => [k, fmt(v), via]),
+    )}`,
+  );
+});
+
+function analyse(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const pkgOf = (url) => {
+    if (!url) return undefined;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (pkg) return pkg[1];
+    const ours = /\/dist\/([^/]+)/.exec(url);
+    if (ours) return `kiln:${ours[1].replace(/\.js$/, '')}`;
+    return undefined;
+  };
+  const packages = new Map();
+  const functions = new Map();
+  let busyMs = 0;
+  profile.samples.forEach((sample, i) => {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    const node = byId.get(sample);
+    const name = node.callFrame.functionName || '(anonymous)';
+    if (name === '(idle)') return;
+    busyMs += dt;
+    let id = sample;
+    let pkg;
+    let via;
+    while (id !== undefined) {
+      const frame = byId.get(id).callFrame;
+      const p = pkgOf(frame.url);
+      if (p && !pkg) pkg = p;
+      if (p?.startsWith('kiln:') && !via) via = `${frame.functionName || '(anonymous)'} (${p})`;
+      if (pkg && via) break;
+      id = parent.get(id);
+    }
+    pkg ??= name.startsWith('(') ? name : 'node core / native';
+    packages.set(pkg, (packages.get(pkg) ?? 0) + dt);
+    const key = `${name} [${pkgOf(node.callFrame.url) ?? (node.callFrame.url.split('/').pop() || 'native')}]`;
+    const entry = functions.get(key) ?? { ms: 0, via: new Map() };
+    entry.ms += dt;
+    entry.via.set(via ?? '-', (entry.via.get(via ?? '-') ?? 0) + dt);
+    functions.set(key, entry);
+  });
+  const byPackage = [...packages].sort((a, b) => b[1] - a[1]);
+  const top = [...functions]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([k, e]) => [k, e.ms, [...e.via].sort((a, b) => b[1] - a[1])[0][0]]);
+  return { byPackage, top, busyMs };
+}

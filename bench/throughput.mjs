@@ -1,0 +1,483 @@
+/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
+   Plain JavaScript run by node without a compile step: values from JSON, IPC and sockets are
+   untyped (`any`) to the type-aware rules, which are meant for the TypeScript sources. */
+// Bench 2: small-image tasks/s with 10 and with 100 concurrent sessions (a registered user,
+// logged in, with a socket connected; each uploads its images one request at a time and waits
+// for all its task.succeeded), against a raw BullMQ Queue + Worker doing the same sharp work, in
+// the same run, interleaved. Every socket event is audited: each session must get exactly one
+// queued, one started, ≥0 progress and one succeeded per task of its own, and nothing else.
+//
+//   node bench/throughput.mjs [--rounds 3] [--tasks 300]
+import { fork } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
+import {
+  assertBuilt,
+  buildInfo,
+  deleteKeys,
+  FIXTURES,
+  freshPrefix,
+  freshTempDir,
+  locateRedis,
+  machine,
+  sleep,
+  withCleanup,
+  writeResult,
+} from './lib/env.mjs';
+import { describeImage, generatePng, loadImageSettings } from './lib/image-work.mjs';
+import Redis from 'ioredis';
+import { cpuWindow, redisCommandCalls, redisCommandDiff, redisPid } from './lib/cpu.mjs';
+import { startKiln } from './lib/kiln.mjs';
+import { fmt, latencySummary, median, summarize, table } from './lib/stats.mjs';
+
+const ROUNDS = Number(argValue('--rounds') ?? 3);
+const TASKS_PER_PHASE = Number(argValue('--tasks') ?? 300);
+const SESSION_COUNTS = [10, 100];
+const TARGET_RATIO = 0.8;
+const PHASE_TIMEOUT_MS = 120_000;
+/** Kiln's KILN_WORKER_CONCURRENCY; by default unset (= cores), as the target asks. */
+const KILN_CONCURRENCY = argValue('--kiln-concurrency');
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+assertBuilt();
+const buildAtStart = buildInfo();
+const benchStarted = Date.now();
+
+const result = await withCleanup(async (onCleanup) => {
+  const redis = await locateRedis();
+  if (redis.stop) onCleanup(() => redis.stop());
+  const work = freshTempDir('throughput');
+  onCleanup(() => rmSync(work, { recursive: true, force: true }));
+  const keyPrefix = freshPrefix('tput');
+  onCleanup(async () =>
+    console.log(`deleted ${await deleteKeys(redis.url, keyPrefix)} keys under ${keyPrefix}:`),
+  );
+
+  const fixture = join(FIXTURES, 'image', 'CesiumLogoFlat.png');
+  const image = existsSync(fixture)
+    ? await describeImage(fixture)
+    : await generatePng(join(work, 'small.png'), 256);
+  console.log(`small image: ${image.path} ${image.width}×${image.height}, ${image.bytes} bytes`);
+
+  const concurrency = availableParallelism(); // Kiln's default KILN_WORKER_CONCURRENCY
+  const kiln = await startKiln({
+    redisUrl: redis.url,
+    keyPrefix,
+    dataDir: join(work, 'data'),
+    env: KILN_CONCURRENCY ? { KILN_WORKER_CONCURRENCY: KILN_CONCURRENCY } : {},
+  });
+  let memory;
+  onCleanup(async () => {
+    memory ??= await kiln.stop();
+  });
+  console.log(
+    `Kiln pid ${kiln.pid} at ${kiln.baseUrl}, worker concurrency ${KILN_CONCURRENCY ?? `${concurrency} (default)`}; raw concurrency ${concurrency}`,
+  );
+
+  const raws = {};
+  for (const mode of ['direct', 'piscina']) {
+    raws[mode] = await startRaw(mode, {
+      redisUrl: redis.url,
+      keyPrefix,
+      concurrency,
+      work,
+      input: image.path,
+    });
+    onCleanup(() => raws[mode].stop());
+  }
+
+  const maxSessions = Math.max(...SESSION_COUNTS);
+  console.log(`signing up ${maxSessions} users (scrypt) and connecting their sockets…`);
+  const tSetup = performance.now();
+  const sessions = await mapLimit(Array.from({ length: maxSessions }), 4, async (_, i) => {
+    const user = await signUp(kiln.baseUrl, `tput${i}x`);
+    return { index: i, user, ownTasks: new Set() };
+  });
+  await mapLimit(sessions, 10, async (session) => {
+    session.socket = await connectSocket(kiln.baseUrl, session.user.token);
+    onCleanup(() => session.socket.close());
+  });
+  console.log(`  ${fmt((performance.now() - tSetup) / 1000, 1)} s`);
+
+  /** One Kiln phase: `count` sessions upload `per` images each, one request at a time. */
+  const runKiln = async (count, per) => {
+    const active = sessions.slice(0, count);
+    const t0 = performance.now();
+    const deadline = Date.now() + PHASE_TIMEOUT_MS;
+    const uploadMs = [];
+    const phaseTasks = [];
+    const ends = await Promise.all(
+      active.map(async (session) => {
+        const ids = [];
+        for (let i = 0; i < per; i++) {
+          const response = await upload(kiln.baseUrl, session.user.token, [
+            { path: image.path, filename: `small-${i}.png` },
+          ]);
+          uploadMs.push(response.ms);
+          const { taskId } = expectStatus(response, 201, 'upload').assets[0];
+          phaseTasks.push([session, taskId]);
+          session.ownTasks.add(taskId);
+          ids.push(taskId);
+        }
+        let last = 0;
+        for (const taskId of ids) {
+          const event = await session.socket.waitFor(
+            (e) =>
+              e.payload?.taskId === taskId &&
+              (e.name === 'task.succeeded' || e.name === 'task.failed'),
+            Math.max(1, deadline - Date.now()),
+          );
+          if (event.name !== 'task.succeeded')
+            throw new Error(`task failed: ${JSON.stringify(event.payload)}`);
+          last = Math.max(last, event.t);
+        }
+        return last;
+      }),
+    );
+    const ms = Math.max(...ends) - t0;
+    const tasks = count * per;
+    // From the events' server times: queued → started (queue wait), started → succeeded (slot time).
+    const queueWaitMs = [];
+    const slotMs = [];
+    for (const [session, taskId] of phaseTasks) {
+      const at = (name) => {
+        const event = session.socket.events.find(
+          (e) => e.name === name && e.payload.taskId === taskId,
+        );
+        return event ? Date.parse(event.payload.at) : NaN;
+      };
+      queueWaitMs.push(at('task.started') - at('task.queued'));
+      slotMs.push(at('task.succeeded') - at('task.started'));
+    }
+    return { tasks, ms, tasksPerSec: tasks / (ms / 1000), uploadMs, queueWaitMs, slotMs };
+  };
+
+  const redisClient = new Redis(redis.url);
+  onCleanup(() => redisClient.quit());
+  const pids = {
+    kiln: kiln.pid,
+    rawDirect: raws.direct.pid,
+    rawPiscina: raws.piscina.pid,
+    redis: await redisPid(redisClient),
+    client: process.pid,
+  };
+
+  const phases = [];
+  const runPhase = async (who, count, per, round) => {
+    const label = `${who}-${count}`;
+    kiln.memory.mark(`${label}${round === 0 ? ' (warm-up)' : ''}`);
+    const redis0 = await redisCommandCalls(redisClient);
+    const cpuEnd = cpuWindow(pids);
+    const r = who === 'kiln' ? await runKiln(count, per) : await raws[who.slice(4)].run(count, per);
+    const system = cpuEnd();
+    const redisCommands = redisCommandDiff(redis0, await redisCommandCalls(redisClient));
+    const cpuMsPerTask = Object.fromEntries(
+      Object.entries(system.used)
+        .map(([name, c]) => [name, { main: c.main / r.tasks, others: c.others / r.tasks }])
+        .filter(([, c]) => c.main + c.others > 0.05),
+    );
+    const phase = {
+      round,
+      who,
+      sessions: count,
+      perSession: per,
+      tasks: r.tasks,
+      ms: r.ms,
+      tasksPerSec: r.tasksPerSec,
+      slotMs: latencySummary(r.slotMs),
+      ...(r.uploadMs
+        ? { uploadMs: latencySummary(r.uploadMs), queueWaitMs: latencySummary(r.queueWaitMs) }
+        : {}),
+      systemBusyPct: system.busyPct,
+      foreignCpuPct: system.foreignPct,
+      cpuMsPerTask,
+      redisCommandsPerTask: redisCommands.total / r.tasks,
+      redisCommands: redisCommands.byCommand,
+    };
+    phases.push(phase);
+    console.log(
+      `${round === 0 ? 'warm-up' : `round ${round}`} ${label.padEnd(15)} ${r.tasks} tasks in ${fmt(r.ms)} ms: ${fmt(r.tasksPerSec, 1)} tasks/s; ` +
+        `slot p50 ${fmt(phase.slotMs.p50)} ms; CPU busy ${fmt(system.busyPct)}% (foreign ${fmt(system.foreignPct)}%); ${fmt(phase.redisCommandsPerTask, 1)} Redis cmds/task` +
+        (r.uploadMs
+          ? `; upload p50 ${fmt(phase.uploadMs.p50)} ms, queue wait p50 ${fmt(phase.queueWaitMs.p50)} ms`
+          : ''),
+    );
+  };
+
+  // Warm-up: a short phase of each.
+  for (const who of ['kiln', 'raw-direct', 'raw-piscina']) await runPhase(who, 10, 2, 0);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const count of SESSION_COUNTS) {
+      const per = Math.max(1, Math.round(TASKS_PER_PHASE / count));
+      const order =
+        round % 2 === 1
+          ? ['kiln', 'raw-direct', 'raw-piscina']
+          : ['raw-piscina', 'raw-direct', 'kiln'];
+      for (const who of order) await runPhase(who, count, per, round);
+    }
+  }
+
+  // Audit every event every socket got, after a grace period for stragglers.
+  await sleep(1000);
+  const audit = auditEvents(sessions);
+  memory = await kiln.stop();
+
+  const summary = {};
+  for (const count of SESSION_COUNTS) {
+    const rate = (who) =>
+      phases
+        .filter((p) => p.round > 0 && p.who === who && p.sessions === count)
+        .map((p) => p.tasksPerSec);
+    const kilnRate = summarize(rate('kiln'));
+    const direct = summarize(rate('raw-direct'));
+    const piscina = summarize(rate('raw-piscina'));
+    const cpuOf = (who, proc) =>
+      median(
+        phases
+          .filter((p) => p.round > 0 && p.who === who && p.sessions === count)
+          .map((p) => (p.cpuMsPerTask[proc]?.main ?? 0) + (p.cpuMsPerTask[proc]?.others ?? 0)),
+      );
+    const slotOf = (who) =>
+      median(
+        phases
+          .filter((p) => p.round > 0 && p.who === who && p.sessions === count)
+          .map((p) => p.slotMs.p50),
+      );
+    const redisOf = (who) =>
+      median(
+        phases
+          .filter((p) => p.round > 0 && p.who === who && p.sessions === count)
+          .map((p) => p.redisCommandsPerTask),
+      );
+    const busyOf = (who) =>
+      median(
+        phases
+          .filter((p) => p.round > 0 && p.who === who && p.sessions === count)
+          .map((p) => p.systemBusyPct),
+      );
+    summary[count] = {
+      cpuMsPerTask: {
+        kiln: {
+          kilnMain: median(
+            phases
+              .filter((p) => p.round > 0 && p.who === 'kiln' && p.sessions === count)
+              .map((p) => p.cpuMsPerTask.kiln?.main ?? 0),
+          ),
+          kilnAll: cpuOf('kiln', 'kiln'),
+          redis: cpuOf('kiln', 'redis'),
+          client: cpuOf('kiln', 'client'),
+        },
+        rawDirect: { raw: cpuOf('raw-direct', 'rawDirect'), redis: cpuOf('raw-direct', 'redis') },
+        rawPiscina: {
+          raw: cpuOf('raw-piscina', 'rawPiscina'),
+          redis: cpuOf('raw-piscina', 'redis'),
+        },
+      },
+      redisCommandsPerTask: {
+        kiln: redisOf('kiln'),
+        rawDirect: redisOf('raw-direct'),
+        rawPiscina: redisOf('raw-piscina'),
+      },
+      slotMsP50: {
+        kiln: slotOf('kiln'),
+        rawDirect: slotOf('raw-direct'),
+        rawPiscina: slotOf('raw-piscina'),
+      },
+      systemBusyPct: {
+        kiln: busyOf('kiln'),
+        rawDirect: busyOf('raw-direct'),
+        rawPiscina: busyOf('raw-piscina'),
+      },
+      kiln: kilnRate,
+      rawDirect: direct,
+      rawPiscina: piscina,
+      ratio: kilnRate.median / direct.median,
+      // Kiln / raw direct within each round: robust to the machine's drift between rounds
+      pairedRatio: summarize(
+        phases
+          .filter((p) => p.round > 0 && p.who === 'kiln' && p.sessions === count)
+          .map(
+            (k) =>
+              k.tasksPerSec /
+              phases.find(
+                (p) => p.round === k.round && p.who === 'raw-direct' && p.sessions === count,
+              ).tasksPerSec,
+          ),
+      ),
+      ratioVsPiscina: kilnRate.median / piscina.median,
+    };
+  }
+  const met = SESSION_COUNTS.every((c) => summary[c].ratio >= TARGET_RATIO);
+  return {
+    bench: 'throughput',
+    date: new Date().toISOString(),
+    machine: machine(),
+    build: buildAtStart,
+    distRebuiltDuringRun: buildInfo().distBuiltAt !== buildAtStart.distBuiltAt,
+    redis: redis.source,
+    image: { file: image.path, width: image.width, height: image.height, bytes: image.bytes },
+    baselineStrategy: loadImageSettings().strategy,
+    concurrency,
+    kilnConcurrency: KILN_CONCURRENCY ? Number(KILN_CONCURRENCY) : concurrency,
+    tasksPerPhase: TASKS_PER_PHASE,
+    maxForeignCpuPct: Math.max(...phases.map((p) => p.foreignCpuPct)),
+    phases,
+    summary,
+    audit,
+    target: {
+      ratio: TARGET_RATIO,
+      met,
+      eventsOk:
+        audit.lost === 0 &&
+        audit.misrouted === 0 &&
+        audit.duplicated === 0 &&
+        audit.outOfOrder === 0,
+    },
+    memory,
+  };
+});
+
+function auditEvents(sessions) {
+  const totals = {
+    sessions: sessions.length,
+    tasks: 0,
+    events: 0,
+    lost: 0,
+    duplicated: 0,
+    misrouted: 0,
+    outOfOrder: 0,
+    failed: 0,
+  };
+  const byName = {};
+  for (const session of sessions) {
+    const perTask = new Map();
+    for (const event of session.socket.events) {
+      totals.events++;
+      byName[event.name] = (byName[event.name] ?? 0) + 1;
+      const taskId = event.payload?.taskId;
+      if (!session.ownTasks.has(taskId)) {
+        totals.misrouted++;
+        continue;
+      }
+      if (!perTask.has(taskId)) perTask.set(taskId, []);
+      perTask.get(taskId).push(event.name);
+    }
+    for (const taskId of session.ownTasks) {
+      totals.tasks++;
+      const names = perTask.get(taskId) ?? [];
+      const count = (name) => names.filter((n) => n === name).length;
+      for (const name of ['task.queued', 'task.started', 'task.succeeded']) {
+        if (count(name) === 0) totals.lost++;
+        if (count(name) > 1) totals.duplicated += count(name) - 1;
+      }
+      totals.failed += count('task.failed');
+      // queued, started, progress…, succeeded: in that order
+      const expected =
+        names[0] === 'task.queued' &&
+        names[1] === 'task.started' &&
+        names[names.length - 1] === 'task.succeeded' &&
+        names.slice(2, -1).every((n) => n === 'task.progress');
+      if (!expected) totals.outOfOrder++;
+    }
+  }
+  return { ...totals, byName };
+}
+
+async function startRaw(mode, { redisUrl, keyPrefix, concurrency, work, input }) {
+  const child = fork(fileURLToPath(new URL('./lib/raw-bullmq.mjs', import.meta.url)), [], {
+    env: {
+      PATH: process.env.PATH,
+      REDIS_URL: redisUrl,
+      BULL_PREFIX: `${keyPrefix}:raw-${mode}`,
+      CONCURRENCY: String(concurrency),
+      MODE: mode,
+      WORK_ROOT: work,
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const replies = new Map();
+  await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`raw ${mode} exited with ${code}`)));
+    child.on('message', (message) => {
+      if (message.ready) resolve();
+      else replies.get(message.id)?.(message);
+    });
+  });
+  let id = 0;
+  return {
+    pid: child.pid,
+    run(sessions, perSession) {
+      return new Promise((resolve, reject) => {
+        const myId = ++id;
+        const timer = setTimeout(
+          () => reject(new Error(`raw ${mode} run timed out`)),
+          PHASE_TIMEOUT_MS,
+        );
+        replies.set(myId, (reply) => {
+          clearTimeout(timer);
+          replies.delete(myId);
+          if (reply.error) reject(new Error(reply.error));
+          else resolve(reply);
+        });
+        child.send({ id: myId, runId: `${mode}-${myId}`, sessions, perSession, input });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await Promise.race([exited, sleep(10_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+const rows = [];
+for (const count of SESSION_COUNTS) {
+  const x = result.summary[count];
+  const cell = (v) => `${fmt(v.median, 1)} (${fmt(v.min, 1)}–${fmt(v.max, 1)})`;
+  rows.push([
+    count,
+    cell(x.kiln),
+    cell(x.rawDirect),
+    cell(x.rawPiscina),
+    fmt(x.ratio, 2),
+    `${fmt(x.pairedRatio.median, 2)} (${fmt(x.pairedRatio.min, 2)}–${fmt(x.pairedRatio.max, 2)})`,
+    fmt(x.ratioVsPiscina, 2),
+  ]);
+}
+console.log(
+  `\n${table(['sessions', 'Kiln tasks/s', 'raw direct tasks/s', 'raw piscina tasks/s', 'Kiln/raw direct', 'paired per round', 'Kiln/raw piscina'], rows)}`,
+);
+for (const count of SESSION_COUNTS) {
+  const x = result.summary[count];
+  console.log(
+    `${count} sessions: CPU ms/task Kiln ${fmt(x.cpuMsPerTask.kiln.kilnAll, 1)} (main thread ${fmt(x.cpuMsPerTask.kiln.kilnMain, 1)}) + Redis ${fmt(x.cpuMsPerTask.kiln.redis, 1)} + client ${fmt(x.cpuMsPerTask.kiln.client, 1)}; ` +
+      `raw direct ${fmt(x.cpuMsPerTask.rawDirect.raw, 1)} + Redis ${fmt(x.cpuMsPerTask.rawDirect.redis, 1)}; Redis cmds/task Kiln ${fmt(x.redisCommandsPerTask.kiln, 1)} vs raw ${fmt(x.redisCommandsPerTask.rawDirect, 1)}; ` +
+      `slot p50 Kiln ${fmt(x.slotMsP50.kiln)} ms vs raw ${fmt(x.slotMsP50.rawDirect)} ms; CPU busy Kiln ${fmt(x.systemBusyPct.kiln)}% vs raw ${fmt(x.systemBusyPct.rawDirect)}%`,
+  );
+}
+const a = result.audit;
+console.log(
+  `events: ${a.events} on ${a.sessions} sockets for ${a.tasks} tasks; lost ${a.lost}, duplicated ${a.duplicated}, misrouted ${a.misrouted}, out of order ${a.outOfOrder}, failed ${a.failed}; ${JSON.stringify(a.byName)}`,
+);
+console.log(
+  `other load on the machine: at most ${fmt(result.maxForeignCpuPct)}% of its CPU in any phase`,
+);
+console.log(
+  `target ≥ ${TARGET_RATIO}× raw: ${result.target.met ? 'MET' : 'NOT MET'}; events ${result.target.eventsOk ? 'OK' : 'NOT OK'}`,
+);
+console.log(
+  `Kiln memory: VmHWM ${result.memory.vmHwmMB} MB, peak sampled VmRSS ${result.memory.peakSampledRssMB} MB`,
+);
+console.log(
+  `results: ${writeResult('throughput', result)} (${fmt((Date.now() - benchStarted) / 1000)} s)`,
+);
