@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { JwtModule } from '@nestjs/jwt';
 import { KILN_CONFIG, KilnConfig } from '../config/kiln-config';
 import { AuthController } from './auth.controller';
@@ -25,7 +26,9 @@ const guards = [JwtAuthGuard];
     JwtModule.registerAsync({
       inject: [KILN_CONFIG],
       useFactory: async (config: KilnConfig) => ({
-        secret: await resolveJwtSecret(config),
+        // A KeyObject, not a string: given a string, jsonwebtoken first tries it as a PEM key and
+        // throws and catches on every verify (about 380 µs against 8 µs, measured in bench/).
+        secret: createSecretKey(Buffer.from(await resolveJwtSecret(config))),
         signOptions: { algorithm: 'HS256' },
         // Pinned so a token cannot pick its own algorithm.
         verifyOptions: { algorithms: ['HS256'] },

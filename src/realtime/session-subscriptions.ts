@@ -15,6 +15,7 @@ export class SessionSubscriptions implements OnModuleDestroy {
   private readonly logger = new Logger(SessionSubscriptions.name);
   private readonly subscriber: Redis;
   private readonly holders = new Map<string, number>();
+  private readonly subscribed = new Map<string, Promise<void>>();
   private listener: Listener = () => undefined;
 
   constructor(
@@ -36,10 +37,21 @@ export class SessionSubscriptions implements OnModuleDestroy {
     this.listener = listener;
   }
 
+  /**
+   * Counts one more socket of the session and resolves once the channel is subscribed, also for
+   * a socket that arrives while the first one's SUBSCRIBE is still on its way.
+   */
   async hold(sessionId: string): Promise<void> {
     const count = this.holders.get(sessionId) ?? 0;
     this.holders.set(sessionId, count + 1);
-    if (count === 0) await this.subscriber.subscribe(this.keys.sessionChannel(sessionId));
+    let subscribed = this.subscribed.get(sessionId);
+    if (count === 0 || !subscribed) {
+      subscribed = this.subscriber
+        .subscribe(this.keys.sessionChannel(sessionId))
+        .then(() => undefined);
+      this.subscribed.set(sessionId, subscribed);
+    }
+    await subscribed;
   }
 
   async release(sessionId: string): Promise<void> {
@@ -49,6 +61,7 @@ export class SessionSubscriptions implements OnModuleDestroy {
       return;
     }
     this.holders.delete(sessionId);
+    this.subscribed.delete(sessionId);
     await this.subscriber.unsubscribe(this.keys.sessionChannel(sessionId));
   }
 

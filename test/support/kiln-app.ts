@@ -87,7 +87,10 @@ export async function startKiln(env: Record<string, string> = {}): Promise<Runni
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
+        // The drain is bounded by KILN_SHUTDOWN_GRACE_MS; past that, something is stuck.
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         await exited;
+        clearTimeout(killer);
       }
       await cleanUpTestRedis(redis, keyPrefix);
       rmSync(dataDir, { recursive: true, force: true });
