@@ -1,43 +1,25 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { IMAGE_FIXTURES as IMAGES, useStepWorkspace } from '../../../test/support/step-workspace';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ProcessingError } from '../processing.error';
 import type { StepRequest } from '../step.types';
 import { inspectImage } from './image.inspect';
 
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
-
 describe('inspectImage', () => {
-  let root: string;
-  let workDir: string;
-  let progress: number[];
-  const ctx = () => ({
-    signal: new AbortController().signal,
-    progress: (f: number) => progress.push(f),
-  });
+  const ws = useStepWorkspace('kiln-image-inspect-');
   const request = (inputPath: string, filename: string): StepRequest => ({
     kind: 'image',
     step: 'inspect',
     inputPath,
     filename,
-    workDir,
+    workDir: ws.workDir,
     options: {},
-  });
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kiln-image-inspect-'));
-    workDir = join(root, 'work');
-    await mkdir(workDir);
-    progress = [];
-  });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
   });
 
   /** Writes a broken input beside (not in) the work dir. */
   const brokenInput = async (name: string, bytes: Buffer) => {
-    await writeFile(join(root, name), bytes);
-    return join(root, name);
+    await writeFile(join(ws.root, name), bytes);
+    return join(ws.root, name);
   };
 
   it.each([
@@ -69,7 +51,7 @@ describe('inspectImage', () => {
       { width: 1024, height: 512, channels: 4, colorSpace: 'scrgb', hasAlpha: true, format: 'exr' },
     ],
   ])('reports %s and writes the same facts to metadata.json', async (name, facts) => {
-    const result = await inspectImage(request(join(IMAGES, name), name), ctx());
+    const result = await inspectImage(request(join(IMAGES, name), name), ws.ctx());
 
     expect(result.metadata).toEqual({
       ...facts,
@@ -78,21 +60,21 @@ describe('inspectImage', () => {
     expect(result.outputs).toEqual([
       {
         name: 'metadata.json',
-        path: join(workDir, 'metadata.json'),
+        path: join(ws.workDir, 'metadata.json'),
         contentType: 'application/json',
       },
     ]);
-    expect(JSON.parse(await readFile(join(workDir, 'metadata.json'), 'utf8'))).toEqual(
+    expect(JSON.parse(await readFile(join(ws.workDir, 'metadata.json'), 'utf8'))).toEqual(
       result.metadata,
     );
-    expect(await readdir(workDir)).toEqual(['metadata.json']);
+    expect(await readdir(ws.workDir)).toEqual(['metadata.json']);
   });
 
   it('finds the yellow of the duck texture and the cyan of the runtime TGA as dominant colours', async () => {
-    const duck = await inspectImage(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga'), ctx());
+    const duck = await inspectImage(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga'), ws.ctx());
     const cyan = await inspectImage(
       request(join(IMAGES, 'UnitTests_runtime_float.tga'), 'UnitTests_runtime_float.tga'),
-      ctx(),
+      ws.ctx(),
     );
     // sharp's dominant colour is the centre of a 16-level-per-channel histogram bin.
     expect([duck.metadata?.dominantColor, cyan.metadata?.dominantColor]).toEqual([
@@ -101,9 +83,9 @@ describe('inspectImage', () => {
     ]);
   });
 
-  it('reports progress from 0 to 1, rising, with a step in between', async () => {
-    await inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'), ctx());
-    expect(progress).toEqual([0, 0.2, 0.8, 1]);
+  it('reports ws.progress from 0 to 1, rising, with a step in between', async () => {
+    await inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'), ws.ctx());
+    expect(ws.progress).toEqual([0, 0.2, 0.8, 1]);
   });
 
   it('stops with the signal’s reason when aborted, leaving no file', async () => {
@@ -114,13 +96,13 @@ describe('inspectImage', () => {
       progress: () => undefined,
     });
     await expect(run).rejects.toThrow('cancelled by the user');
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 
   it('fails a PNG truncated to half with IMAGE_CORRUPT, leaving no file', async () => {
     const png = await readFile(join(IMAGES, 'CesiumLogoFlat.png'));
     const input = await brokenInput('half.png', png.subarray(0, png.length >> 1));
-    const error = await inspectImage(request(input, 'logo.png'), ctx()).catch((e: unknown) => e);
+    const error = await inspectImage(request(input, 'logo.png'), ws.ctx()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProcessingError);
     expect(error).toMatchObject({
       code: 'IMAGE_CORRUPT',
@@ -128,18 +110,18 @@ describe('inspectImage', () => {
       message:
         'The file could not be decoded as a PNG image: it is truncated or corrupt. Re-export it and upload again.',
     });
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 
   it('fails a JPEG truncated to half with IMAGE_CORRUPT (it gets past the header; the pixels run out)', async () => {
     const jpeg = await readFile(join(IMAGES, 'Collada_Sample.jpg'));
     const input = await brokenInput('half.jpg', jpeg.subarray(0, jpeg.length >> 1));
-    await expect(inspectImage(request(input, 'photo.jpg'), ctx())).rejects.toMatchObject({
+    await expect(inspectImage(request(input, 'photo.jpg'), ws.ctx())).rejects.toMatchObject({
       code: 'IMAGE_CORRUPT',
       retryable: false,
       message:
         'The file could not be decoded as a JPEG image: it is truncated or corrupt. Re-export it and upload again.',
     });
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 });

@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { IMAGE_FIXTURES as IMAGES, useStepWorkspace } from '../../../test/support/step-workspace';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { StepRequest } from '../step.types';
 import { renderImage } from './image.render';
 
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
-
 describe('renderImage', () => {
-  let root: string;
-  let workDir: string;
-  let progress: number[];
-  const ctx = () => ({
-    signal: new AbortController().signal,
-    progress: (f: number) => progress.push(f),
-  });
+  const ws = useStepWorkspace('kiln-image-render-');
   const request = (
     name: string,
     options: Record<string, unknown> = {},
@@ -24,20 +16,10 @@ describe('renderImage', () => {
     step: 'render',
     inputPath,
     filename: name,
-    workDir,
+    workDir: ws.workDir,
     options,
   });
-  const thumbnail = () => sharp(join(workDir, 'thumbnail.png')).metadata();
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kiln-image-render-'));
-    workDir = join(root, 'work');
-    await mkdir(workDir);
-    progress = [];
-  });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const thumbnail = () => sharp(join(ws.workDir, 'thumbnail.png')).metadata();
 
   it.each([
     ['Collada_Sample.jpg', {}, 512, 512],
@@ -51,11 +33,15 @@ describe('renderImage', () => {
   ])(
     'renders %s with options %j as a %i×%i 8-bit sRGB PNG',
     async (name, options, width, height) => {
-      const result = await renderImage(request(name, options), ctx());
+      const result = await renderImage(request(name, options), ws.ctx());
 
       expect(result).toEqual({
         outputs: [
-          { name: 'thumbnail.png', path: join(workDir, 'thumbnail.png'), contentType: 'image/png' },
+          {
+            name: 'thumbnail.png',
+            path: join(ws.workDir, 'thumbnail.png'),
+            contentType: 'image/png',
+          },
         ],
       });
       expect(await thumbnail()).toMatchObject({
@@ -65,12 +51,12 @@ describe('renderImage', () => {
         depth: 'uchar',
         space: 'srgb',
       });
-      expect(await readdir(workDir)).toEqual(['thumbnail.png']);
+      expect(await readdir(ws.workDir)).toEqual(['thumbnail.png']);
     },
   );
 
   it('keeps the alpha channel of a source that has one', async () => {
-    await renderImage(request('UnitTests_runtime_float.tga'), ctx());
+    await renderImage(request('UnitTests_runtime_float.tga'), ws.ctx());
     expect(await thumbnail()).toMatchObject({
       width: 256,
       height: 256,
@@ -79,39 +65,42 @@ describe('renderImage', () => {
     });
   });
 
-  it('reports progress from 0 to 1, rising', async () => {
-    await renderImage(request('CesiumLogoFlat.png'), ctx());
-    expect(progress).toEqual([0, 0.2, 1]);
+  it('reports ws.progress from 0 to 1, rising', async () => {
+    await renderImage(request('CesiumLogoFlat.png'), ws.ctx());
+    expect(ws.progress).toEqual([0, 0.2, 1]);
   });
 
   it.each([15, 4097, 12.5, '256', null, true])(
     'refuses size %j with INVALID_OPTIONS before reading the input',
     async (size) => {
-      const run = renderImage(request('missing.png', { size }, join(root, 'missing.png')), ctx());
+      const run = renderImage(
+        request('missing.png', { size }, join(ws.root, 'missing.png')),
+        ws.ctx(),
+      );
       await expect(run).rejects.toMatchObject({
         code: 'INVALID_OPTIONS',
         retryable: false,
         message: `Option "size" must be a whole number from 16 to 4096; got ${JSON.stringify(size)}.`,
       });
-      expect(progress).toEqual([]);
+      expect(ws.progress).toEqual([]);
     },
   );
 
   it('fails a PNG truncated to half with IMAGE_CORRUPT, leaving no file behind', async () => {
     const png = await readFile(join(IMAGES, 'CesiumLogoFlat.png'));
-    await writeFile(join(root, 'half.png'), png.subarray(0, png.length >> 1));
+    await writeFile(join(ws.root, 'half.png'), png.subarray(0, png.length >> 1));
     await expect(
-      renderImage(request('half.png', {}, join(root, 'half.png')), ctx()),
+      renderImage(request('half.png', {}, join(ws.root, 'half.png')), ws.ctx()),
     ).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 
   it('fails a JPEG whose pixels run out mid-decode with IMAGE_CORRUPT, removing the half-written temporary file', async () => {
     const jpeg = await readFile(join(IMAGES, 'Collada_Sample.jpg'));
-    await writeFile(join(root, 'half.jpg'), jpeg.subarray(0, jpeg.length >> 1));
+    await writeFile(join(ws.root, 'half.jpg'), jpeg.subarray(0, jpeg.length >> 1));
     await expect(
-      renderImage(request('half.jpg', {}, join(root, 'half.jpg')), ctx()),
+      renderImage(request('half.jpg', {}, join(ws.root, 'half.jpg')), ws.ctx()),
     ).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 });

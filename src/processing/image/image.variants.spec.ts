@@ -1,20 +1,12 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { IMAGE_FIXTURES as IMAGES, useStepWorkspace } from '../../../test/support/step-workspace';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import type { StepRequest } from '../step.types';
 import { buildImageVariants } from './image.variants';
 
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
-
 describe('buildImageVariants', () => {
-  let root: string;
-  let workDir: string;
-  let progress: number[];
-  const ctx = () => ({
-    signal: new AbortController().signal,
-    progress: (f: number) => progress.push(f),
-  });
+  const ws = useStepWorkspace('kiln-image-variants-');
   const request = (
     inputPath: string,
     filename: string,
@@ -24,37 +16,27 @@ describe('buildImageVariants', () => {
     step: 'variants',
     inputPath,
     filename,
-    workDir,
+    workDir: ws.workDir,
     options,
   });
-  const preview = () => sharp(join(workDir, 'preview.webp')).metadata();
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'kiln-image-variants-'));
-    workDir = join(root, 'work');
-    await mkdir(workDir);
-    progress = [];
-  });
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const preview = () => sharp(join(ws.workDir, 'preview.webp')).metadata();
 
   it('scales a 3000×1500 image down to a 2048×1024 WebP preview', async () => {
-    const input = join(root, 'wide.png');
+    const input = join(ws.root, 'wide.png');
     await sharp({ create: { width: 3000, height: 1500, channels: 3, background: '#336699' } })
       .png()
       .toFile(input);
 
-    const result = await buildImageVariants(request(input, 'wide.png'), ctx());
+    const result = await buildImageVariants(request(input, 'wide.png'), ws.ctx());
 
     expect(result).toEqual({
       outputs: [
-        { name: 'preview.webp', path: join(workDir, 'preview.webp'), contentType: 'image/webp' },
+        { name: 'preview.webp', path: join(ws.workDir, 'preview.webp'), contentType: 'image/webp' },
       ],
     });
     expect(await preview()).toMatchObject({ format: 'webp', width: 2048, height: 1024 });
-    expect(await readdir(workDir)).toEqual(['preview.webp']);
-    expect(progress).toEqual([0, 0.2, 1]);
+    expect(await readdir(ws.workDir)).toEqual(['preview.webp']);
+    expect(ws.progress).toEqual([0, 0.2, 1]);
   });
 
   it.each([
@@ -65,13 +47,13 @@ describe('buildImageVariants', () => {
   ])(
     'turns %s with options %j into a %i×%i WebP (alpha: %s)',
     async (name, options, width, height, hasAlpha) => {
-      await buildImageVariants(request(join(IMAGES, name), name, options), ctx());
+      await buildImageVariants(request(join(IMAGES, name), name, options), ws.ctx());
       expect(await preview()).toMatchObject({ format: 'webp', width, height, hasAlpha });
     },
   );
 
   it('keeps real transparency', async () => {
-    const input = join(root, 'glass.png');
+    const input = join(ws.root, 'glass.png');
     await sharp({
       create: {
         width: 64,
@@ -82,7 +64,7 @@ describe('buildImageVariants', () => {
     })
       .png()
       .toFile(input);
-    await buildImageVariants(request(input, 'glass.png'), ctx());
+    await buildImageVariants(request(input, 'glass.png'), ws.ctx());
     expect(await preview()).toMatchObject({
       format: 'webp',
       width: 64,
@@ -93,12 +75,12 @@ describe('buildImageVariants', () => {
 
   it.each([8, 16384, 1.5, '2048'])('refuses maxSize %j with INVALID_OPTIONS', async (maxSize) => {
     await expect(
-      buildImageVariants(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga', { maxSize }), ctx()),
+      buildImageVariants(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga', { maxSize }), ws.ctx()),
     ).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
       retryable: false,
       message: `Option "maxSize" must be a whole number from 16 to 16383; got ${JSON.stringify(maxSize)}.`,
     });
-    expect(await readdir(workDir)).toEqual([]);
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 });
