@@ -23,8 +23,8 @@ export default tseslint.config(
     },
   },
   {
-    // Layer rule: processing is pure. It imports no module of ours (the realtime contract's
-    // types excepted) and, outside the pool's Nest wrapper, neither Nest nor Redis.
+    // Layer rule: processing is pure. It imports no module of ours but the contract and, outside
+    // the pool's Nest wrapper, neither Nest nor Redis.
     files: ['src/processing/**/*.ts'],
     ignores: ['src/processing/processing-pool.ts', 'src/processing/processing.module.ts'],
     rules: {
@@ -33,7 +33,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|health|errors)(/|$)',
+              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|realtime|health|errors)(/|$)',
               message: 'processing imports no other module of ours (DESIGN.md, Modules).',
             },
             { regex: '^(@nestjs/|ioredis$|bullmq$)', message: 'processing functions know nothing of Nest or Redis.' },
@@ -50,8 +50,25 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|health|errors)(/|$)',
+              regex: '^(\\.\\./)+(config|redis|auth|storage|uploads|assets|tasks|realtime|health|errors)(/|$)',
               message: 'processing imports no other module of ours (DESIGN.md, Modules).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Layer rule: the contract is a leaf the client SDK imports too; it imports only its own files.
+    files: ['src/contract/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[a-z.-]+$)',
+              message: 'src/contract imports nothing but its own files (DESIGN.md, Modules).',
             },
           ],
         },

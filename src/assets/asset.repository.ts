@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisKeys } from '../redis/redis-keys';
 import { REDIS } from '../redis/redis.tokens';
-import type { AssetOutput, AssetRecord, NewAsset } from './asset.record';
+import type { AssetFile, AssetOutput, AssetRecord, NewAsset } from './asset.record';
 
 const OUTPUT_FIELD = 'output:';
 
@@ -24,11 +24,10 @@ export class AssetRepository {
       .hset(this.keys.asset(asset.id), {
         id: asset.id,
         ownerId: asset.ownerId,
-        filename: asset.filename,
         kind: asset.kind,
         format: asset.format,
-        bytes: String(asset.bytes),
-        sha256: asset.sha256,
+        files: JSON.stringify(asset.files),
+        primary: asset.primary,
         createdAt: asset.createdAt,
         metadata: '{}',
       })
@@ -89,11 +88,10 @@ function toRecord(fields: Record<string, string>): AssetRecord {
   return {
     id: fields.id,
     ownerId: fields.ownerId,
-    filename: fields.filename,
     kind: fields.kind as AssetRecord['kind'],
     format: fields.format,
-    bytes: Number(fields.bytes),
-    sha256: fields.sha256,
+    files: JSON.parse(fields.files) as AssetFile[],
+    primary: fields.primary,
     createdAt: fields.createdAt,
     metadata: JSON.parse(fields.metadata ?? '{}') as Record<string, unknown>,
     outputs,

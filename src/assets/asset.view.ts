@@ -1,8 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AssetKind } from '../realtime/realtime.contract';
-import type { AssetRecord } from './asset.record';
+import {
+  ASSET_KINDS,
+  type AssetFileView as AssetFileContract,
+  type AssetKind,
+  type AssetOutputView as AssetOutputContract,
+  type AssetView as AssetViewContract,
+} from '../contract';
+import { type AssetRecord, primaryFile } from './asset.record';
 
-export class AssetOutputView {
+export class AssetOutputView implements AssetOutputContract {
   @ApiProperty({ example: 'thumbnail.png' }) name!: string;
   @ApiProperty({ example: 'image/png' }) contentType!: string;
   @ApiProperty() bytes!: number;
@@ -13,15 +19,26 @@ export class AssetOutputView {
   url!: string;
 }
 
-/** An asset as `GET /assets/:id` shows it. */
-export class AssetView {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() filename!: string;
-  @ApiProperty({ enum: ['image', 'mesh', 'texture-set', 'substance'] }) kind!: AssetKind;
-  @ApiProperty({ example: 'png', description: 'The format sniffed from the bytes' })
-  format!: string;
+export class AssetFileView implements AssetFileContract {
+  @ApiProperty({ example: 'textures/wood.jpg', description: 'Relative, `/`-separated' })
+  path!: string;
   @ApiProperty() bytes!: number;
-  @ApiProperty({ description: 'SHA-256 of the uploaded bytes, hex' }) sha256!: string;
+  @ApiProperty({ description: 'SHA-256 of the bytes, hex' }) sha256!: string;
+  @ApiProperty({ example: 'image/jpeg' }) contentType!: string;
+}
+
+/** An asset as `GET /assets/:id` shows it. */
+export class AssetView implements AssetViewContract {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: "The primary file's name" }) filename!: string;
+  @ApiProperty({ enum: ASSET_KINDS }) kind!: AssetKind;
+  @ApiProperty({ example: 'png', description: "The primary file's format, sniffed from its bytes" })
+  format!: string;
+  @ApiProperty({ description: "The primary file's size in bytes" }) bytes!: number;
+  @ApiProperty({ description: "SHA-256 of the primary file's bytes, hex" }) sha256!: string;
+  @ApiProperty({ type: [AssetFileView], description: 'Every file of the asset' })
+  files!: AssetFileView[];
+  @ApiProperty({ description: '`path` of the primary file in `files`' }) primary!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({
     type: 'object',
@@ -33,13 +50,28 @@ export class AssetView {
   @ApiProperty({ type: [AssetOutputView] }) outputs!: AssetOutputView[];
 
   static of(asset: AssetRecord): AssetView {
-    const { id, filename, kind, format, bytes, sha256, createdAt, metadata } = asset;
-    const outputs = asset.outputs.map(({ name, contentType, bytes: size }) => ({
+    const { id, kind, format, primary, createdAt, metadata } = asset;
+    const main = primaryFile(asset);
+    const outputs = asset.outputs.map(({ name, contentType, bytes }) => ({
       name,
       contentType,
-      bytes: size,
+      bytes,
       url: `/assets/${id}/outputs/${encodeURIComponent(name)}`,
     }));
-    return { id, filename, kind, format, bytes, sha256, createdAt, metadata, outputs };
+    const files = asset.files.map((file) => ({ ...file }));
+    const filename = primary.slice(primary.lastIndexOf('/') + 1);
+    return {
+      id,
+      filename,
+      kind,
+      format,
+      bytes: main.bytes,
+      sha256: main.sha256,
+      files,
+      primary,
+      createdAt,
+      metadata,
+      outputs,
+    };
   }
 }

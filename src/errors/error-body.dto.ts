@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ErrorBody } from './kiln-error.filter';
+import type { ErrorBody } from '../contract';
 
 /** Swagger's view of the error body every failing REST call answers (see KilnErrorFilter). */
 export class ErrorBodyDto implements ErrorBody {

@@ -7,14 +7,8 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import type { ErrorBody } from '../contract';
 import { KilnError } from './kiln-error';
-
-/** The REST error body: `{statusCode, code, message}` for every failure, whatever threw it. */
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-}
 
 const CODE_BY_STATUS: Record<number, string> = {
   [HttpStatus.BAD_REQUEST]: 'BAD_REQUEST',

@@ -1,5 +1,5 @@
 import { ProcessingError } from './processing.error';
-import type { TaskType } from '../realtime/realtime.contract';
+import type { TaskType } from '../contract';
 import type { AssetKind, StepName, StepResult } from './step.types';
 
 /**

@@ -1,4 +1,4 @@
-import type { AssetKind, StepName } from '../realtime/realtime.contract';
+import type { AssetKind, StepName } from '../contract';
 
 export type { AssetKind, StepName };
 

@@ -15,7 +15,7 @@ import {
   REALTIME_NAMESPACE,
   type ServerToClientEvents,
   UNAUTHORIZED,
-} from './realtime.contract';
+} from '../contract';
 import { compareEventIds, isEventId, type SessionEvent, SessionStream } from './session-stream';
 import { SessionSubscriptions } from './session-subscriptions';
 

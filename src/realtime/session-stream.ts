@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisKeys } from '../redis/redis-keys';
 import { REDIS } from '../redis/redis.tokens';
-import type { RealtimeEventName, TaskEventBase } from './realtime.contract';
+import type { RealtimeEventName, TaskEventBase } from '../contract';
 
 /** A stored event: its name and its payload with the stream id as `eventId`. */
 export interface SessionEvent {

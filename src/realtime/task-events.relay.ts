@@ -9,7 +9,7 @@ import {
   TaskStarted,
   TaskSucceeded,
 } from '../tasks/events/task-events';
-import type { RealtimeEventName, TaskEventBase } from './realtime.contract';
+import type { RealtimeEventName, TaskEventBase } from '../contract';
 import { SessionStream } from './session-stream';
 
 type Outgoing = [RealtimeEventName, Omit<TaskEventBase, 'eventId'> & Record<string, unknown>];

@@ -1,4 +1,4 @@
-import type { AssetKind } from '../realtime/realtime.contract';
+import type { AssetKind } from '../contract';
 
 /** An upload's kind and source format, decided from its bytes. */
 export interface SniffedKind {

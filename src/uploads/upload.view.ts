@@ -1,16 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AssetKind } from '../realtime/realtime.contract';
+import {
+  ASSET_KINDS,
+  type AssetKind,
+  type UploadedAssetView as UploadedAssetContract,
+  type UploadResultView as UploadResultContract,
+} from '../contract';
 
-export class UploadedAssetView {
+export class UploadedAssetView implements UploadedAssetContract {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() filename!: string;
-  @ApiProperty({ enum: ['image', 'mesh', 'texture-set', 'substance'] }) kind!: AssetKind;
+  @ApiProperty({ enum: ASSET_KINDS }) kind!: AssetKind;
   @ApiProperty() bytes!: number;
   @ApiProperty({ description: 'SHA-256 of the bytes, hex' }) sha256!: string;
   @ApiProperty({ format: 'uuid', description: 'The `process` task started for this asset' })
   taskId!: string;
 }
 
-export class UploadResultView {
+export class UploadResultView implements UploadResultContract {
   @ApiProperty({ type: [UploadedAssetView] }) assets!: UploadedAssetView[];
 }

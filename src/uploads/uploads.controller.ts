@@ -99,11 +99,17 @@ export class UploadsController {
       const asset = await this.assets.create({
         id: randomUUID(),
         ownerId: principal.userId,
-        filename: file.filename,
         kind: kind.kind,
         format: kind.format,
-        bytes: blob.bytes,
-        sha256: blob.sha256,
+        files: [
+          {
+            path: file.filename,
+            bytes: blob.bytes,
+            sha256: blob.sha256,
+            contentType: `image/${kind.format}`,
+          },
+        ],
+        primary: file.filename,
         createdAt: new Date().toISOString(),
       });
       const { taskId } = await this.commands.execute(
@@ -117,10 +123,10 @@ export class UploadsController {
       );
       uploaded.push({
         id: asset.id,
-        filename: asset.filename,
+        filename: file.filename,
         kind: asset.kind,
-        bytes: asset.bytes,
-        sha256: asset.sha256,
+        bytes: blob.bytes,
+        sha256: blob.sha256,
         taskId,
       });
     }

@@ -4,10 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import type {
-  ClientToServerEvents,
-  ServerToClientEvents,
-} from '../../src/realtime/realtime.contract';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract';
 import { cleanUpTestRedis, connectTestRedis } from './test-redis';
 
 export const REPO_ROOT = resolve(__dirname, '../..');

@@ -1,16 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional } from 'class-validator';
-import type { TaskType } from '../../realtime/realtime.contract';
-
-const TASK_TYPES: TaskType[] = [
-  'process',
-  'inspect',
-  'convert',
-  'optimize',
-  'render',
-  'pack',
-  'variants',
-];
+import {
+  TASK_TYPES,
+  type TaskCreatedView as TaskCreatedContract,
+  type TaskType,
+} from '../../contract';
 
 export class RunTaskDto {
   @ApiProperty({
@@ -30,6 +24,6 @@ export class RunTaskDto {
   options?: Record<string, unknown>;
 }
 
-export class TaskCreatedView {
+export class TaskCreatedView implements TaskCreatedContract {
   @ApiProperty({ format: 'uuid' }) taskId!: string;
 }

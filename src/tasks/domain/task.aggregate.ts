@@ -1,11 +1,5 @@
 import { AggregateRoot } from '@nestjs/cqrs';
-import type {
-  AssetKind,
-  StepName,
-  TaskErrorInfo,
-  TaskState,
-  TaskType,
-} from '../../realtime/realtime.contract';
+import type { AssetKind, StepName, TaskErrorInfo, TaskState, TaskType } from '../../contract';
 import {
   type AnyTaskEvent,
   TaskCancelled,

@@ -1,4 +1,4 @@
-import type { StepName, TaskErrorInfo, TaskType } from '../../realtime/realtime.contract';
+import type { StepName, TaskErrorInfo, TaskType } from '../../contract';
 
 /**
  * The task domain events. Each carries who it belongs to (`sessionId`, `ownerId`) so the relay

@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { StepName, TaskState, TaskType } from '../../realtime/realtime.contract';
+import {
+  STEP_NAMES,
+  TASK_STATES,
+  TASK_TYPES,
+  type StepName,
+  type TaskState,
+  type TaskType,
+  type TaskView as TaskViewContract,
+} from '../../contract';
 import type { TaskSnapshot } from '../domain/task.aggregate';
 
 export class TaskErrorView {
@@ -8,31 +16,33 @@ export class TaskErrorView {
 }
 
 /** A task as `GET /tasks/:id` shows it. */
-export class TaskView {
+export class TaskView implements TaskViewContract {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) assetId!: string;
-  @ApiProperty({
-    enum: ['process', 'inspect', 'convert', 'optimize', 'render', 'pack', 'variants'],
-  })
-  type!: TaskType;
-  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] })
-  state!: TaskState;
+  @ApiProperty({ enum: TASK_TYPES }) type!: TaskType;
+  @ApiProperty({ enum: TASK_STATES }) state!: TaskState;
   @ApiProperty({ minimum: 0, maximum: 100, description: 'Whole-task progress in percent' })
   progress!: number;
   @ApiProperty({
     nullable: true,
-    type: String,
-    description: 'The step running now, or the last one run',
+    enum: STEP_NAMES,
+    description: "The step that last moved; a finished task's last step",
   })
   step!: StepName | null;
   @ApiProperty({ description: 'How many times the task has started running' }) attempts!: number;
   @ApiPropertyOptional({ type: TaskErrorView }) error?: TaskErrorView;
+  @ApiProperty({
+    type: [String],
+    example: ['metadata.json', 'thumbnail.png'],
+    description: 'Outputs this task left on its asset so far',
+  })
+  outputs!: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
   static of(snapshot: TaskSnapshot): TaskView {
-    const { id, assetId, type, state, progress, step, attempts, error, createdAt, updatedAt } =
-      snapshot;
+    const { id, assetId, type, state, progress, step, attempts, error, outputs } = snapshot;
+    const { createdAt, updatedAt } = snapshot;
     return {
       id,
       assetId,
@@ -42,6 +52,7 @@ export class TaskView {
       step,
       attempts,
       ...(error ? { error } : {}),
+      outputs: [...outputs],
       createdAt,
       updatedAt,
     };

@@ -2,13 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventPublisher } from '@nestjs/cqrs';
 import { UnrecoverableError } from 'bullmq';
 import { AssetRepository } from '../../assets/asset.repository';
-import type { AssetOutput, AssetRecord } from '../../assets/asset.record';
+import { type AssetOutput, type AssetRecord, primaryFile } from '../../assets/asset.record';
 import { KILN_CONFIG, type KilnConfig } from '../../config/kiln-config';
 import { PIPELINES } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
 import type { StepName } from '../../processing/step.types';
-import type { TaskErrorInfo } from '../../realtime/realtime.contract';
+import type { TaskErrorInfo } from '../../contract';
 import { STORAGE, type Storage } from '../../storage/storage';
 import { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
@@ -77,8 +77,8 @@ export class TaskRunner {
         {
           kind: asset.kind,
           steps,
-          inputPath: this.storage.localPath(asset.sha256),
-          filename: asset.filename,
+          inputPath: this.storage.localPath(primaryFile(asset).sha256),
+          filename: asset.primary,
           workDir,
           options: snapshot.options,
         },
@@ -129,7 +129,7 @@ export class TaskRunner {
     const retryable = !(error instanceof ProcessingError) || error.retryable;
     const willRetry = retryable && attempt.attemptsMade + 1 < attempt.maxAttempts;
     this.logger.warn(
-      `Task ${task.id} (${asset.kind} ${asset.filename}) failed with ${info.code}${willRetry ? ', retrying' : ''}: ${info.message}`,
+      `Task ${task.id} (${asset.kind} ${asset.primary}) failed with ${info.code}${willRetry ? ', retrying' : ''}: ${info.message}`,
     );
     await this.transition(task, () => task.fail(info, willRetry, new Date()));
     if (!retryable) throw new UnrecoverableError(`${info.code}: ${info.message}`);

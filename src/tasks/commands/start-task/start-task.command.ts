@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { AssetKind, TaskType } from '../../../realtime/realtime.contract';
+import type { AssetKind, TaskType } from '../../../contract';
 
 /** Queue a task for an asset; answers the new task's id. */
 export class StartTaskCommand extends Command<{ taskId: string }> {

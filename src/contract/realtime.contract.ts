@@ -1,31 +1,13 @@
+import type { StepName, TaskErrorInfo, TaskType } from './tasks.contract';
+
 /**
  * The realtime contract: every event the `/realtime` Socket.IO namespace emits, with its
- * payload. The server and the client SDK both import this file, so it imports nothing.
- *
- * Connect with `io(url + REALTIME_NAMESPACE, { auth: { token, lastEventId } })`.
+ * payload. Connect with `io(url + REALTIME_NAMESPACE, { auth: { token, lastEventId } })`.
  */
-
 export const REALTIME_NAMESPACE = '/realtime';
 
 /** The `message` of the connect error when the token is missing, forged, expired or logged out. */
 export const UNAUTHORIZED = 'unauthorized';
-
-export type AssetKind = 'image' | 'mesh' | 'texture-set' | 'substance';
-
-/** One step of a pipeline; also a task type of its own when run alone (`POST /assets/:id/tasks`). */
-export type StepName = 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants';
-
-/** `process` runs the asset kind's whole pipeline; a step name runs that step alone. */
-export type TaskType = 'process' | StepName;
-
-export type TaskState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface TaskErrorInfo {
-  /** Stable, e.g. `IMAGE_CORRUPT`, `IMAGE_TOO_LARGE`, `STEP_TIMEOUT`. */
-  code: string;
-  /** What happened and what to do about it, for a person. */
-  message: string;
-}
 
 /** Fields every task event carries. */
 export interface TaskEventBase {
@@ -48,7 +30,7 @@ export interface TaskStartedEvent extends TaskEventBase {
 }
 
 export interface TaskProgressEvent extends TaskEventBase {
-  /** The step now running. */
+  /** The step that moved. */
   step: StepName;
   /** Whole-task progress, 0-100. */
   progress: number;
@@ -63,6 +45,8 @@ export interface TaskFailedEvent extends TaskEventBase {
   error: TaskErrorInfo;
   /** True when the task goes back to `queued` for another attempt. */
   willRetry: boolean;
+  /** Names of the outputs the task left before it failed (earlier steps' outputs are kept). */
+  outputs: string[];
 }
 
 export interface TaskCancelledEvent extends TaskEventBase {
@@ -81,9 +65,24 @@ export interface ServerToClientEvents {
 
 export type RealtimeEventName = keyof ServerToClientEvents;
 
+/** Every event name, in the order a task can raise them. */
+export const REALTIME_EVENT_NAMES = [
+  'task.queued',
+  'task.started',
+  'task.progress',
+  'task.succeeded',
+  'task.failed',
+  'task.cancelled',
+] as const satisfies readonly RealtimeEventName[];
+
 export type RealtimeEventPayload<N extends RealtimeEventName> = Parameters<
   ServerToClientEvents[N]
 >[0];
+
+/** An event as stored and relayed: its name paired with its payload. */
+export type RealtimeEvent = {
+  [N in RealtimeEventName]: { name: N; payload: RealtimeEventPayload<N> };
+}[RealtimeEventName];
 
 /** Client → server events: none yet; the socket only listens. */
 export type ClientToServerEvents = Record<string, never>;

@@ -1,0 +1,53 @@
+/**
+ * Every stable error `code` Kiln answers. A REST failure carries one in its body; a failed task
+ * carries one in `error.code`. Clients branch on these, never on messages.
+ */
+export const TASK_ERROR_CODES = [
+  /** The bytes are not a readable image (truncated, lying header, not what they claim). */
+  'IMAGE_CORRUPT',
+  /** The image has more pixels than Kiln decodes. */
+  'IMAGE_TOO_LARGE',
+  /** A step option is out of range or of the wrong type. */
+  'INVALID_OPTIONS',
+  /** The asset's kind has no such step. */
+  'STEP_NOT_SUPPORTED',
+  /** A step ran past its time budget (`KILN_STEP_TIMEOUT_MS`). */
+  'STEP_TIMEOUT',
+  /** A step's thread died or hit a bug; retried. */
+  'STEP_CRASHED',
+  /** The worker running the task stopped; retried. */
+  'WORKER_LOST',
+  /** Anything else; retried. */
+  'INTERNAL',
+] as const;
+export type TaskErrorCode = (typeof TASK_ERROR_CODES)[number];
+
+export const REST_ERROR_CODES = [
+  'BAD_REQUEST',
+  'BAD_UPLOAD',
+  'UPLOAD_TOO_LARGE',
+  'UNSUPPORTED_KIND',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'ASSET_NOT_FOUND',
+  'OUTPUT_NOT_FOUND',
+  'TASK_NOT_FOUND',
+  'TASK_TYPE_NOT_SUPPORTED',
+  'INVALID_OPTIONS',
+  'USERNAME_TAKEN',
+  'INVALID_CREDENTIALS',
+  'CONFLICT',
+  'INTERNAL',
+] as const;
+export type RestErrorCode = (typeof REST_ERROR_CODES)[number];
+
+/** The body of every failing REST call. */
+export interface ErrorBody {
+  /** The HTTP status, repeated. */
+  statusCode: number;
+  /** Stable; one of `REST_ERROR_CODES` (or `HTTP_<status>` for a status Kiln does not name). */
+  code: string;
+  /** What happened and what to do, for a person. */
+  message: string;
+}
