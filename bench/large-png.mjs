@@ -211,6 +211,9 @@ const result = await withCleanup(async (onCleanup) => {
     bareOneDecodeMs: summarize(pick((r) => r.bareOneDecode.totalMs)),
     uploadFloorMs: summarize(pick((r) => r.uploadFloor.totalMs)),
     pairedRatio: summarize(pick((r) => r.ratio)),
+    // The POST alone against the null sink's, paired per round (target ≤ 2×), and its rate.
+    uploadVsFloor: summarize(pick((r) => r.kiln.uploadMs / r.uploadFloor.totalMs)),
+    ingestMBps: summarize(pick((r) => image.bytes / 1e6 / (r.kiln.uploadMs / 1000))),
   };
   const ratio = summary.kilnTotalMs.median / summary.bareTotalMs.median;
   return {
@@ -253,6 +256,10 @@ console.log(
 console.log(
   `\nKiln / bare = ${fmt(result.ratio, 3)} (paired median ${fmt(s.pairedRatio.median, 3)}, ${fmt(s.pairedRatio.min, 3)}–${fmt(s.pairedRatio.max, 3)}); ` +
     `target ≤ ${TARGET_RATIO}: ${result.target.met ? 'MET' : 'NOT MET'}`,
+);
+console.log(
+  `POST alone / null sink = ${fmt(s.uploadVsFloor.median, 2)}× (${fmt(s.uploadVsFloor.min, 2)}–${fmt(s.uploadVsFloor.max, 2)}), ` +
+    `ingest ${fmt(s.ingestMBps.median, 1)} MB/s; target ≤ 2×: ${s.uploadVsFloor.median <= 2 ? 'MET' : 'NOT MET'}`,
 );
 console.log(
   `other load on the machine: at most ${fmt(result.maxForeignCpuPct)}% of its CPU in any round`,

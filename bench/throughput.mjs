@@ -146,6 +146,14 @@ const result = await withCleanup(async (onCleanup) => {
     // From the events' server times: queued → started (queue wait), started → succeeded (slot time).
     const queueWaitMs = [];
     const slotMs = [];
+    // Event latency: the event's server time `at` → the socket received it, for every event of
+    // the phase (clocks agree: same machine). `at` is taken when the worker raises the event.
+    const eventLatencyMs = [];
+    const phaseTaskIds = new Set(phaseTasks.map(([, taskId]) => taskId));
+    for (const session of active)
+      for (const e of session.socket.events)
+        if (phaseTaskIds.has(e.payload?.taskId))
+          eventLatencyMs.push(e.wall - Date.parse(e.payload.at));
     for (const [session, taskId] of phaseTasks) {
       const at = (name) => {
         const event = session.socket.events.find(
@@ -156,7 +164,15 @@ const result = await withCleanup(async (onCleanup) => {
       queueWaitMs.push(at('task.started') - at('task.queued'));
       slotMs.push(at('task.succeeded') - at('task.started'));
     }
-    return { tasks, ms, tasksPerSec: tasks / (ms / 1000), uploadMs, queueWaitMs, slotMs };
+    return {
+      tasks,
+      ms,
+      tasksPerSec: tasks / (ms / 1000),
+      uploadMs,
+      queueWaitMs,
+      slotMs,
+      eventLatencyMs,
+    };
   };
 
   const redisClient = new Redis(redis.url);
@@ -193,7 +209,11 @@ const result = await withCleanup(async (onCleanup) => {
       tasksPerSec: r.tasksPerSec,
       slotMs: latencySummary(r.slotMs),
       ...(r.uploadMs
-        ? { uploadMs: latencySummary(r.uploadMs), queueWaitMs: latencySummary(r.queueWaitMs) }
+        ? {
+            uploadMs: latencySummary(r.uploadMs),
+            queueWaitMs: latencySummary(r.queueWaitMs),
+            eventLatencyMs: latencySummary(r.eventLatencyMs),
+          }
         : {}),
       systemBusyPct: system.busyPct,
       foreignCpuPct: system.foreignPct,
@@ -206,7 +226,8 @@ const result = await withCleanup(async (onCleanup) => {
       `${round === 0 ? 'warm-up' : `round ${round}`} ${label.padEnd(15)} ${r.tasks} tasks in ${fmt(r.ms)} ms: ${fmt(r.tasksPerSec, 1)} tasks/s; ` +
         `slot p50 ${fmt(phase.slotMs.p50)} ms; CPU busy ${fmt(system.busyPct)}% (foreign ${fmt(system.foreignPct)}%); ${fmt(phase.redisCommandsPerTask, 1)} Redis cmds/task` +
         (r.uploadMs
-          ? `; upload p50 ${fmt(phase.uploadMs.p50)} ms, queue wait p50 ${fmt(phase.queueWaitMs.p50)} ms`
+          ? `; upload p50 ${fmt(phase.uploadMs.p50)} ms, queue wait p50 ${fmt(phase.queueWaitMs.p50)} ms, ` +
+            `event latency p50/p99 ${fmt(phase.eventLatencyMs.p50)}/${fmt(phase.eventLatencyMs.p99)} ms`
           : ''),
     );
   };
@@ -312,6 +333,19 @@ const result = await withCleanup(async (onCleanup) => {
           ),
       ),
       ratioVsPiscina: kilnRate.median / piscina.median,
+      // Median over the rounds of each phase's event latency (`at` → socket); target p99 < 50 ms.
+      eventLatencyMs: {
+        p50: median(
+          phases
+            .filter((p) => p.round > 0 && p.who === 'kiln' && p.sessions === count)
+            .map((p) => p.eventLatencyMs.p50),
+        ),
+        p99: median(
+          phases
+            .filter((p) => p.round > 0 && p.who === 'kiln' && p.sessions === count)
+            .map((p) => p.eventLatencyMs.p99),
+        ),
+      },
     };
   }
   const met = SESSION_COUNTS.every((c) => summary[c].ratio >= TARGET_RATIO);
@@ -462,7 +496,8 @@ for (const count of SESSION_COUNTS) {
   console.log(
     `${count} sessions: CPU ms/task Kiln ${fmt(x.cpuMsPerTask.kiln.kilnAll, 1)} (main thread ${fmt(x.cpuMsPerTask.kiln.kilnMain, 1)}) + Redis ${fmt(x.cpuMsPerTask.kiln.redis, 1)} + client ${fmt(x.cpuMsPerTask.kiln.client, 1)}; ` +
       `raw direct ${fmt(x.cpuMsPerTask.rawDirect.raw, 1)} + Redis ${fmt(x.cpuMsPerTask.rawDirect.redis, 1)}; Redis cmds/task Kiln ${fmt(x.redisCommandsPerTask.kiln, 1)} vs raw ${fmt(x.redisCommandsPerTask.rawDirect, 1)}; ` +
-      `slot p50 Kiln ${fmt(x.slotMsP50.kiln)} ms vs raw ${fmt(x.slotMsP50.rawDirect)} ms; CPU busy Kiln ${fmt(x.systemBusyPct.kiln)}% vs raw ${fmt(x.systemBusyPct.rawDirect)}%`,
+      `slot p50 Kiln ${fmt(x.slotMsP50.kiln)} ms vs raw ${fmt(x.slotMsP50.rawDirect)} ms; CPU busy Kiln ${fmt(x.systemBusyPct.kiln)}% vs raw ${fmt(x.systemBusyPct.rawDirect)}%; ` +
+      `event latency (at → socket) p50 ${fmt(x.eventLatencyMs.p50)} ms, p99 ${fmt(x.eventLatencyMs.p99)} ms (target p99 < 50)`,
   );
 }
 const a = result.audit;

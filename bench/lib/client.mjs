@@ -132,7 +132,8 @@ export async function connectSocket(baseUrl, token, { timeoutMs = 15_000 } = {})
   const events = [];
   const waiters = new Set();
   socket.onAny((name, payload) => {
-    const event = { name, payload, t: performance.now() };
+    // `wall` is compared with the payload's server time `at` (same machine, same clock).
+    const event = { name, payload, t: performance.now(), wall: Date.now() };
     events.push(event);
     for (const waiter of waiters) {
       if (waiter.predicate(event)) {
