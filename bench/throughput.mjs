@@ -13,7 +13,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
+import { call, connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
 import {
   assertBuilt,
   buildInfo,
@@ -185,13 +185,40 @@ const result = await withCleanup(async (onCleanup) => {
     client: process.pid,
   };
 
+  /**
+   * Two closed-loop callers (no think time) of `GET /tasks/:id` and `GET /health` during a Kiln
+   * phase, as a user's dashboard would poll: the API's latency under the load (target p99 < 50 ms).
+   */
+  const probeApi = () => {
+    const prober = sessions[sessions.length - 1];
+    const latencies = [];
+    let running = true;
+    const loop = async (path) => {
+      while (running) {
+        const response = await call(kiln.baseUrl, 'GET', path(), { token: prober.user.token });
+        if (response.status < 500) latencies.push(response.ms);
+      }
+    };
+    const taskId = () => [...prober.ownTasks][0] ?? '00000000-0000-4000-8000-000000000000';
+    const loops = [loop(() => `/tasks/${taskId()}`), loop(() => '/health')];
+    return {
+      async stop() {
+        running = false;
+        await Promise.all(loops);
+        return latencies;
+      },
+    };
+  };
+
   const phases = [];
   const runPhase = async (who, count, per, round) => {
     const label = `${who}-${count}`;
     kiln.memory.mark(`${label}${round === 0 ? ' (warm-up)' : ''}`);
     const redis0 = await redisCommandCalls(redisClient);
     const cpuEnd = cpuWindow(pids);
+    const prober = who === 'kiln' ? probeApi() : undefined;
     const r = who === 'kiln' ? await runKiln(count, per) : await raws[who.slice(4)].run(count, per);
+    const apiMs = await prober?.stop();
     const system = cpuEnd();
     const redisCommands = redisCommandDiff(redis0, await redisCommandCalls(redisClient));
     const cpuMsPerTask = Object.fromEntries(
@@ -213,6 +240,7 @@ const result = await withCleanup(async (onCleanup) => {
             uploadMs: latencySummary(r.uploadMs),
             queueWaitMs: latencySummary(r.queueWaitMs),
             eventLatencyMs: latencySummary(r.eventLatencyMs),
+            apiMs: latencySummary(apiMs),
           }
         : {}),
       systemBusyPct: system.busyPct,
@@ -333,6 +361,11 @@ const result = await withCleanup(async (onCleanup) => {
           ),
       ),
       ratioVsPiscina: kilnRate.median / piscina.median,
+      apiMsP99: median(
+        phases
+          .filter((p) => p.round > 0 && p.who === 'kiln' && p.sessions === count)
+          .map((p) => p.apiMs.p99),
+      ),
       // Median over the rounds of each phase's event latency (`at` → socket); target p99 < 50 ms.
       eventLatencyMs: {
         p50: median(
@@ -497,7 +530,7 @@ for (const count of SESSION_COUNTS) {
     `${count} sessions: CPU ms/task Kiln ${fmt(x.cpuMsPerTask.kiln.kilnAll, 1)} (main thread ${fmt(x.cpuMsPerTask.kiln.kilnMain, 1)}) + Redis ${fmt(x.cpuMsPerTask.kiln.redis, 1)} + client ${fmt(x.cpuMsPerTask.kiln.client, 1)}; ` +
       `raw direct ${fmt(x.cpuMsPerTask.rawDirect.raw, 1)} + Redis ${fmt(x.cpuMsPerTask.rawDirect.redis, 1)}; Redis cmds/task Kiln ${fmt(x.redisCommandsPerTask.kiln, 1)} vs raw ${fmt(x.redisCommandsPerTask.rawDirect, 1)}; ` +
       `slot p50 Kiln ${fmt(x.slotMsP50.kiln)} ms vs raw ${fmt(x.slotMsP50.rawDirect)} ms; CPU busy Kiln ${fmt(x.systemBusyPct.kiln)}% vs raw ${fmt(x.systemBusyPct.rawDirect)}%; ` +
-      `event latency (at → socket) p50 ${fmt(x.eventLatencyMs.p50)} ms, p99 ${fmt(x.eventLatencyMs.p99)} ms (target p99 < 50)`,
+      `event latency (at → socket) p50 ${fmt(x.eventLatencyMs.p50)} ms, p99 ${fmt(x.eventLatencyMs.p99)} ms (target p99 < 50); API p99 (GET /tasks/:id, /health) ${fmt(x.apiMsP99)} ms (target < 50)`,
   );
 }
 const a = result.audit;
