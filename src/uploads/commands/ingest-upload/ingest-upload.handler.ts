@@ -94,11 +94,12 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         );
         temps.push(...entries.map((entry) => entry.tempPath));
         await this.storage.removeTemp(file.tempPath); // the zip is its entries now
-        const staged: StagedFile[] = [];
-        for (const entry of entries) {
-          const input = await readSniffInput(entry.tempPath, entry.path, entry.head);
-          staged.push({ ...entry, ...this.formatOf(sniffFile(input)) });
-        }
+        // Head only: a zip inside stays a file, so no entry needs its tail read (10,000 entries
+        // would cost 10,000 opens).
+        const staged = entries.map((entry) => ({
+          ...entry,
+          ...this.formatOf(sniffFile({ head: entry.head, filename: entry.path })),
+        }));
         items.push({ archive: { name: file.filename, entries: staged } });
       }
       const groups = this.group(items);
