@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   DefaultValuePipe,
   Get,
@@ -7,16 +6,12 @@ import {
   Param,
   ParseIntPipe,
   ParseUUIDPipe,
-  Post,
   Query,
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
-  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -32,11 +27,9 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { NotFoundError } from '../errors/kiln-error';
 import { STORAGE, type Storage } from '../storage/storage';
-import { StartTaskCommand } from '../tasks/commands/start-task/start-task.command';
 import type { AssetRecord } from './asset.record';
 import { AssetRepository } from './asset.repository';
 import { AssetView } from './asset.view';
-import { RunTaskDto, TaskCreatedView } from './dto/run-task.dto';
 
 @ApiTags('assets')
 @ApiBearerAuth()
@@ -46,7 +39,6 @@ import { RunTaskDto, TaskCreatedView } from './dto/run-task.dto';
 export class AssetsController {
   constructor(
     private readonly assets: AssetRepository,
-    private readonly commands: CommandBus,
     @Inject(STORAGE) private readonly storage: Storage,
   ) {}
 
@@ -111,38 +103,6 @@ export class AssetsController {
     await new Promise<void>((resolve, reject) =>
       response.sendFile(this.storage.localPath(output.sha256), { lastModified: false }, (error) =>
         error ? reject(error) : resolve(),
-      ),
-    );
-  }
-
-  @Post(':id/tasks')
-  @ApiOperation({
-    summary: 'Run the pipeline, or one step of it, again (e.g. `render` at 1024 px)',
-  })
-  @ApiCreatedResponse({ type: TaskCreatedView })
-  @ApiBadRequestResponse({
-    type: ErrorBodyDto,
-    description:
-      'Unknown type or options (`BAD_REQUEST`), or a step this kind has not (`TASK_TYPE_NOT_SUPPORTED`)',
-  })
-  @ApiNotFoundResponse({
-    type: ErrorBodyDto,
-    description: 'No such asset of yours (`ASSET_NOT_FOUND`)',
-  })
-  async runTask(
-    @CurrentPrincipal() principal: AuthPrincipal,
-    @Param('id', ParseUUIDPipe) id: string,
-    @Body() body: RunTaskDto,
-  ): Promise<TaskCreatedView> {
-    const asset = await this.owned(id, principal);
-    return this.commands.execute(
-      new StartTaskCommand(
-        asset.id,
-        asset.kind,
-        principal.userId,
-        principal.sessionId,
-        body.type,
-        body.options ?? {},
       ),
     );
   }

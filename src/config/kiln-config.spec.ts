@@ -11,6 +11,9 @@ describe('loadConfig', () => {
       role: 'all',
       dataDir: resolve('./data'),
       maxUploadBytes: 1073741824,
+      zipMaxEntries: 10000,
+      zipMaxBytes: 2147483648,
+      zipMaxRatio: 200,
       workerConcurrency: availableParallelism(),
       stepTimeoutMs: 300000,
       progressHz: 5,
@@ -50,6 +53,25 @@ describe('loadConfig', () => {
       jwtSecret: 'a-secret-of-enough-length',
       jwtTtlSeconds: 900,
     });
+  });
+
+  it('reads the zip caps, and refuses a cap of 0 or a fraction', () => {
+    expect(
+      loadConfig({
+        KILN_ZIP_MAX_ENTRIES: '50',
+        KILN_ZIP_MAX_BYTES: '1048576',
+        KILN_ZIP_MAX_RATIO: '20',
+      }),
+    ).toMatchObject({ zipMaxEntries: 50, zipMaxBytes: 1048576, zipMaxRatio: 20 });
+    expect(() =>
+      loadConfig({
+        KILN_ZIP_MAX_ENTRIES: '0',
+        KILN_ZIP_MAX_BYTES: '-1',
+        KILN_ZIP_MAX_RATIO: '2.5',
+      }),
+    ).toThrow(
+      'Invalid configuration: KILN_ZIP_MAX_ENTRIES="0" is not a positive number of entries; KILN_ZIP_MAX_BYTES="-1" is not a positive number of bytes; KILN_ZIP_MAX_RATIO="2.5" is not a positive whole number',
+    );
   });
 
   it('lists every bad key at once', () => {

@@ -13,6 +13,10 @@ export interface KilnConfig {
   readonly role: KilnRole;
   readonly dataDir: string;
   readonly maxUploadBytes: number;
+  /** Caps on one zip upload's extraction: entries, inflated bytes, and per-entry compression ratio. */
+  readonly zipMaxEntries: number;
+  readonly zipMaxBytes: number;
+  readonly zipMaxRatio: number;
   readonly workerConcurrency: number;
   readonly stepTimeoutMs: number;
   readonly progressHz: number;
@@ -85,6 +89,9 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     ),
     dataDir: resolve(env.KILN_DATA_DIR || './data'),
     maxUploadBytes: read('KILN_MAX_UPLOAD_BYTES', 1024 ** 3, int(1), 'a positive number of bytes'),
+    zipMaxEntries: read('KILN_ZIP_MAX_ENTRIES', 10_000, int(1), 'a positive number of entries'),
+    zipMaxBytes: read('KILN_ZIP_MAX_BYTES', 2 * 1024 ** 3, int(1), 'a positive number of bytes'),
+    zipMaxRatio: read('KILN_ZIP_MAX_RATIO', 200, int(1), 'a positive whole number'),
     workerConcurrency: read(
       'KILN_WORKER_CONCURRENCY',
       availableParallelism(),

@@ -27,6 +27,12 @@ export const REST_ERROR_CODES = [
   'BAD_UPLOAD',
   'UPLOAD_TOO_LARGE',
   'UNSUPPORTED_KIND',
+  /** A zip upload over KILN_ZIP_MAX_ENTRIES, KILN_ZIP_MAX_BYTES or KILN_ZIP_MAX_RATIO (413). */
+  'ARCHIVE_TOO_LARGE',
+  /** A zip entry that would escape its folder, a link or special file, a duplicate, a lying size (415). */
+  'UNSAFE_ARCHIVE',
+  /** A zip that cannot be read: truncated, corrupt, encrypted, or an unsupported compression (415). */
+  'ARCHIVE_UNREADABLE',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',

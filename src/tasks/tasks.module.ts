@@ -5,6 +5,7 @@ import { AuthModule } from '../auth/auth.module';
 import type { KilnConfig } from '../config/kiln-config';
 import { ProcessingModule } from '../processing/processing.module';
 import { StorageModule } from '../storage/storage.module';
+import { AssetTasksController } from './asset-tasks.controller';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
@@ -20,7 +21,8 @@ const worker = [TaskProcessor, TaskRunner];
 
 /**
  * The task domain. Every role can start tasks (the queue producer); the API adds the REST
- * controller, the worker adds the BullMQ processor and the processing pool.
+ * controllers (`/tasks…` and `POST /assets/:id/tasks`), the worker adds the BullMQ processor
+ * and the processing pool.
  */
 @Module({})
 export class TasksModule {
@@ -35,7 +37,7 @@ export class TasksModule {
           ? [ProcessingModule.forRoot({ threads: config.workerConcurrency }), StorageModule]
           : []),
       ],
-      controllers: role.api ? [TasksController] : [],
+      controllers: role.api ? [TasksController, AssetTasksController] : [],
       providers: [
         TaskRepository,
         ...commandHandlers,

@@ -21,8 +21,68 @@ export class UnsupportedKindError extends KilnError {
   }
 }
 
+/** A zip that no kind claims: a zip is one asset, of a kind that comes as an archive. */
+export class UnsupportedArchiveError extends KilnError {
+  /** `accepted`: what a zip of each kind that comes as one holds, e.g. "a model with its files". */
+  constructor(archive: string, accepted: readonly string[]) {
+    const what =
+      accepted.length > 0
+        ? `a zip must hold one asset: ${accepted.join('; or ')}`
+        : 'no kind of asset can come in a zip yet; upload its files themselves';
+    super(
+      'UNSUPPORTED_KIND',
+      `"${archive}" holds nothing Kiln can process as one asset: ${what}. Nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
+  }
+}
+
+/** An asset of a kind whose pipeline does not exist yet. */
+export class KindNotProcessedError extends KilnError {
+  constructor(filename: string, kind: string) {
+    super(
+      'UNSUPPORTED_KIND',
+      `"${filename}" is a ${kind} asset, which Kiln cannot process yet; nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
+  }
+}
+
 export class BadUploadError extends KilnError {
   constructor(message: string) {
     super('BAD_UPLOAD', message, HttpStatus.BAD_REQUEST);
+  }
+}
+
+/** A zip over one of the extraction caps: a zip bomb, or simply more than Kiln takes. */
+export class ArchiveTooLargeError extends KilnError {
+  constructor(archive: string, why: string) {
+    super(
+      'ARCHIVE_TOO_LARGE',
+      `"${archive}" is refused: ${why}. Nothing was stored.`,
+      HttpStatus.PAYLOAD_TOO_LARGE,
+    );
+  }
+}
+
+/** A zip entry that could reach outside the asset's folder, or whose headers lie. */
+export class UnsafeArchiveError extends KilnError {
+  constructor(archive: string, entry: string, why: string) {
+    super(
+      'UNSAFE_ARCHIVE',
+      `"${archive}" is refused: its entry ${JSON.stringify(entry)} ${why}. Nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
+  }
+}
+
+/** A zip whose bytes cannot be read (truncated, corrupt, encrypted, an unknown compression). */
+export class ArchiveUnreadableError extends KilnError {
+  constructor(archive: string, why: string) {
+    super(
+      'ARCHIVE_UNREADABLE',
+      `"${archive}" could not be read as a zip: ${why}. Re-create it with a standard zip tool (Deflate, no password); nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
   }
 }

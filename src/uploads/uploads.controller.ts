@@ -1,4 +1,4 @@
-import { Controller, HttpCode, HttpStatus, Inject, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, HttpStatus, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBadRequestResponse,
@@ -13,22 +13,12 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { randomUUID } from 'node:crypto';
-import { AssetRepository } from '../assets/asset.repository';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
-import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
-import { STORAGE, type Storage } from '../storage/storage';
-import { StartTaskCommand } from '../tasks/commands/start-task/start-task.command';
-import { SNIFF_BYTES, sniffKind } from './kind-sniff';
-import { ingestMultipart } from './multipart-ingest';
-import { UnsupportedKindError } from './upload.errors';
-import { UploadedAssetView, UploadResultView } from './upload.view';
-
-/** Most files one request may carry. */
-const MAX_FILES_PER_UPLOAD = 100;
+import { IngestUploadCommand } from './commands/ingest-upload/ingest-upload.command';
+import { UploadResultView } from './upload.view';
 
 @ApiTags('uploads')
 @ApiBearerAuth()
@@ -36,19 +26,15 @@ const MAX_FILES_PER_UPLOAD = 100;
 @UseGuards(JwtAuthGuard)
 @Controller('uploads')
 export class UploadsController {
-  constructor(
-    private readonly assets: AssetRepository,
-    private readonly commands: CommandBus,
-    @Inject(STORAGE) private readonly storage: Storage,
-    @Inject(KILN_CONFIG) private readonly config: KilnConfig,
-  ) {}
+  constructor(private readonly commands: CommandBus) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
-    summary: 'Upload one or more files; each becomes an asset with a `process` task',
+    summary: 'Upload one or more files; they become assets, each with a `process` task',
     description:
-      'Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
+      'Files that belong together become one asset (each image is its own today); a zip is one asset whose files are its entries. ' +
+      'All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -61,75 +47,25 @@ export class UploadsController {
   @ApiCreatedResponse({ type: UploadResultView })
   @ApiBadRequestResponse({
     type: ErrorBodyDto,
-    description: 'Not multipart, no files, or an interrupted upload (`BAD_UPLOAD`)',
+    description:
+      'Not multipart, no files, a file name that cannot be kept, or an interrupted upload (`BAD_UPLOAD`)',
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorBodyDto,
-    description: 'A file is over KILN_MAX_UPLOAD_BYTES (`UPLOAD_TOO_LARGE`); nothing is stored',
+    description:
+      'A file is over KILN_MAX_UPLOAD_BYTES (`UPLOAD_TOO_LARGE`), or a zip over KILN_ZIP_MAX_ENTRIES, KILN_ZIP_MAX_BYTES or KILN_ZIP_MAX_RATIO (`ARCHIVE_TOO_LARGE`); nothing is stored',
   })
   @ApiUnsupportedMediaTypeResponse({
     type: ErrorBodyDto,
-    description: 'A file is of no supported kind (`UNSUPPORTED_KIND`); nothing is stored',
+    description:
+      'A file or zip is of no supported kind (`UNSUPPORTED_KIND`), a zip entry could escape its folder or lies about its size (`UNSAFE_ARCHIVE`), or a zip is corrupt or encrypted (`ARCHIVE_UNREADABLE`); nothing is stored',
   })
   async upload(
     @CurrentPrincipal() principal: AuthPrincipal,
     @Req() request: Request,
   ): Promise<UploadResultView> {
-    const files = await ingestMultipart(
-      request,
-      {
-        maxFileBytes: this.config.maxUploadBytes,
-        maxFiles: MAX_FILES_PER_UPLOAD,
-        headBytes: SNIFF_BYTES,
-      },
-      () => this.storage.tempPath('.upload'),
-      (path) => this.storage.removeTemp(path),
+    return this.commands.execute(
+      new IngestUploadCommand(request, principal.userId, principal.sessionId),
     );
-    const sniffed = files.map((file) => ({ file, kind: sniffKind(file.head, file.filename) }));
-    const unsupported = sniffed.find(({ kind }) => kind === undefined);
-    if (unsupported) {
-      await Promise.all(files.map((file) => this.storage.removeTemp(file.tempPath)));
-      throw new UnsupportedKindError(unsupported.file.filename);
-    }
-
-    const uploaded: UploadedAssetView[] = [];
-    for (const { file, kind } of sniffed) {
-      if (!kind) continue; // excluded above; narrows the type
-      const blob = await this.storage.putFile(file.tempPath, file.sha256);
-      const asset = await this.assets.create({
-        id: randomUUID(),
-        ownerId: principal.userId,
-        kind: kind.kind,
-        format: kind.format,
-        files: [
-          {
-            path: file.filename,
-            bytes: blob.bytes,
-            sha256: blob.sha256,
-            contentType: `image/${kind.format}`,
-          },
-        ],
-        primary: file.filename,
-        createdAt: new Date().toISOString(),
-      });
-      const { taskId } = await this.commands.execute(
-        new StartTaskCommand(
-          asset.id,
-          asset.kind,
-          principal.userId,
-          principal.sessionId,
-          'process',
-        ),
-      );
-      uploaded.push({
-        id: asset.id,
-        filename: file.filename,
-        kind: asset.kind,
-        bytes: blob.bytes,
-        sha256: blob.sha256,
-        taskId,
-      });
-    }
-    return { assets: uploaded };
   }
 }

@@ -3,15 +3,12 @@ import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } 
 import { decodeForeignImage, type ForeignDecodeOptions } from './foreign-image-decode';
 import { ProcessingError } from '../processing.error';
 import { IMAGE_TOO_LARGE, imageCorrupt, imageTooLarge, toImageFailure } from './image-errors';
+import { SNIFF_HEAD_BYTES, sniffFile } from '../sniff/file-sniff';
 import {
-  formatFromFilename,
-  isExr,
-  isHdr,
-  isPlausibleTga,
+  isImageSourceFormat,
   readExrHeader,
   readHdrHeader,
   readTgaHeader,
-  sharpFormatByMagic,
   type ForeignImageHeader,
   type ImageSourceFormat,
 } from './image-format';
@@ -56,8 +53,6 @@ const SHARP_FORMATS: Readonly<Record<string, ImageSourceFormat>> = {
   gif: 'gif',
 };
 
-const HEAD_BYTES = 32;
-
 /**
  * Opens an uploaded image. PNG, JPEG, WebP, TIFF, GIF and AVIF go to sharp by path (sharp reads
  * only the header here; pixels are decoded by each pipeline, with shrink-on-load for JPEG and
@@ -71,15 +66,16 @@ export async function openImage(
   options: Partial<ImageDecodeOptions> = {},
 ): Promise<DecodedImage> {
   const settings = { ...IMAGE_DECODE_DEFAULTS, ...options };
-  const head = await readHead(inputPath);
-  if (
-    isExr(head) ||
-    isHdr(head) ||
-    (formatFromFilename(filename) === 'tga' && isPlausibleTga(head))
-  ) {
-    return openForeignImage(inputPath, filename, head, settings);
+  const sniffed = sniffFile({ head: await readHead(inputPath), filename })?.format;
+  if (sniffed === 'tga' || sniffed === 'exr' || sniffed === 'hdr') {
+    return openForeignImage(inputPath, filename, sniffed, settings);
   }
-  return openWithSharp(inputPath, filename, head, settings);
+  return openWithSharp(
+    inputPath,
+    filename,
+    isImageSourceFormat(sniffed) ? sniffed : undefined,
+    settings,
+  );
 }
 
 /** Formats every pipeline decodes whole again (no shrink-on-load): worth decoding once for several steps. */
@@ -128,8 +124,8 @@ export function openRawPixels(
 async function readHead(path: string): Promise<Buffer> {
   const file = await open(path, 'r');
   try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await file.read(head, 0, HEAD_BYTES, 0);
+    const head = Buffer.alloc(SNIFF_HEAD_BYTES);
+    const { bytesRead } = await file.read(head, 0, SNIFF_HEAD_BYTES, 0);
     return head.subarray(0, bytesRead);
   } finally {
     await file.close();
@@ -141,10 +137,11 @@ function sharpOptions(limitInputPixels: number): SharpOptions {
   return { limitInputPixels, failOn: 'error', autoOrient: true, sequentialRead: true };
 }
 
+/** `sniffed`: the format the first bytes announce, so a failure can say "a truncated PNG" rather than "not an image". */
 async function openWithSharp(
   inputPath: string,
   filename: string,
-  head: Buffer,
+  sniffed: ImageSourceFormat | undefined,
   settings: ImageDecodeOptions,
 ): Promise<DecodedImage> {
   const limit = settings.limitInputPixels;
@@ -154,7 +151,7 @@ async function openWithSharp(
   try {
     metadata = await sharp(inputPath, sharpOptions(limit)).metadata();
   } catch (error) {
-    const failure = fail(sharpFormatByMagic(head))(error);
+    const failure = fail(sniffed)(error);
     if (failure instanceof ProcessingError && failure.code === IMAGE_TOO_LARGE) {
       throw (await measureOversized(inputPath, limit)) ?? failure;
     }
@@ -203,11 +200,10 @@ async function measureOversized(
 async function openForeignImage(
   inputPath: string,
   filename: string,
-  head: Buffer,
+  format: 'tga' | 'exr' | 'hdr',
   settings: ImageDecodeOptions,
 ): Promise<DecodedImage> {
   const limit = settings.limitInputPixels;
-  const format = isExr(head) ? 'exr' : isHdr(head) ? 'hdr' : 'tga';
   const fail = (error: unknown) => toImageFailure(error, format, filename, limit);
   const bytes = await readFile(inputPath); // bounded by the upload size limit, not by the pixel count
   let header: ForeignImageHeader;

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import {
   ImageHeaderError,
   formatFromFilename,
-  isPlausibleTga,
   readExrHeader,
   readHdrHeader,
   readTgaHeader,
@@ -74,14 +73,6 @@ describe('readTgaHeader', () => {
       ]);
     expect(readTgaHeader(grey(8)).channels).toBe(1);
     expect(readTgaHeader(grey(16)).channels).toBe(2);
-  });
-});
-
-describe('isPlausibleTga', () => {
-  it('accepts real TGA headers and rejects every other image magic', () => {
-    expect(isPlausibleTga(fixture('duckCM.tga'))).toBe(true);
-    for (const name of ['CesiumLogoFlat.png', 'Collada_Sample.jpg', 'IndoorHDRI003_1K-HDR.exr'])
-      expect(isPlausibleTga(fixture(name))).toBe(false);
   });
 });
 

@@ -1,19 +1,30 @@
+import { FILE_FORMATS, formatByExtension, type FileFormat } from '../sniff/file-formats';
+import { isExr, isHdr, isPlausibleTga } from '../sniff/file-sniff';
+
 /** Source formats of the `image` kind, named as `metadata.format` reports them. */
 export type ImageSourceFormat =
   'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'avif' | 'tga' | 'exr' | 'hdr';
 
-/** How a person calls each format, for error messages. */
-export const IMAGE_FORMAT_NAMES: Readonly<Record<ImageSourceFormat, string>> = {
-  png: 'PNG',
-  jpeg: 'JPEG',
-  webp: 'WebP',
-  tiff: 'TIFF',
-  gif: 'GIF',
-  avif: 'AVIF',
-  tga: 'TGA',
-  exr: 'OpenEXR',
-  hdr: 'Radiance HDR',
-};
+const IMAGE_SOURCE_FORMATS: readonly ImageSourceFormat[] = [
+  'png',
+  'jpeg',
+  'webp',
+  'tiff',
+  'gif',
+  'avif',
+  'tga',
+  'exr',
+  'hdr',
+] satisfies readonly FileFormat[];
+
+export function isImageSourceFormat(format: string | undefined): format is ImageSourceFormat {
+  return (IMAGE_SOURCE_FORMATS as readonly (string | undefined)[]).includes(format);
+}
+
+/** How a person calls each format, for error messages (from the one format table). */
+export const IMAGE_FORMAT_NAMES: Readonly<Record<ImageSourceFormat, string>> = Object.fromEntries(
+  IMAGE_SOURCE_FORMATS.map((format) => [format, FILE_FORMATS[format].name]),
+) as Record<ImageSourceFormat, string>;
 
 /**
  * Header facts of the formats sharp's prebuilt libvips cannot read (TGA, OpenEXR, Radiance HDR).
@@ -33,59 +44,7 @@ export class ImageHeaderError extends Error {
   override name = 'ImageHeaderError';
 }
 
-export const EXR_MAGIC = 0x01312f76; // 76 2F 31 01, read little-endian
-
-export function isExr(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && readU32(bytes, 0) === EXR_MAGIC;
-}
-
-export function isHdr(bytes: Uint8Array): boolean {
-  const start = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 10)).toString(
-    'latin1',
-  );
-  return start.startsWith('#?RADIANCE') || start.startsWith('#?RGBE');
-}
-
-/**
- * The sharp-read format the first bytes announce. sharp decides for itself what it decodes; this
- * only lets a failure say "a truncated PNG" rather than "not an image" when sharp gives up early.
- */
-export function sharpFormatByMagic(head: Uint8Array): ImageSourceFormat | undefined {
-  const text = (start: number, end: number) =>
-    head.length >= end
-      ? Buffer.from(head.buffer, head.byteOffset + start, end - start).toString('latin1')
-      : '';
-  if (text(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (text(0, 4) === 'RIFF' && text(8, 12) === 'WEBP') return 'webp';
-  if (['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(text(0, 4))) return 'tiff';
-  if (text(0, 6) === 'GIF87a' || text(0, 6) === 'GIF89a') return 'gif';
-  if (text(4, 8) === 'ftyp' && /avi[fs]/.test(text(8, 32))) return 'avif';
-  return undefined;
-}
-
 const TGA_HEADER_BYTES = 18;
-const TGA_IMAGE_TYPES = new Set([1, 2, 3, 9, 10, 11]);
-const TGA_PIXEL_DEPTHS = new Set([8, 15, 16, 24, 32]);
-
-/**
- * TGA has no magic number: this only says whether the 18 header bytes are plausible (colour-map
- * type 0/1, a known image type, a known pixel depth, a non-empty size). Every other image magic
- * fails it (PNG, JPEG, GIF, RIFF, TIFF, ISO-BMFF, EXR all have a colour-map type or image type
- * byte outside the allowed values), so a PNG renamed `.tga` is never taken for a TGA.
- */
-export function isPlausibleTga(bytes: Uint8Array): boolean {
-  if (bytes.length < TGA_HEADER_BYTES) return false;
-  const width = bytes[12] | (bytes[13] << 8);
-  const height = bytes[14] | (bytes[15] << 8);
-  return (
-    (bytes[1] === 0 || bytes[1] === 1) &&
-    TGA_IMAGE_TYPES.has(bytes[2]) &&
-    TGA_PIXEL_DEPTHS.has(bytes[16]) &&
-    width > 0 &&
-    height > 0
-  );
-}
 
 /** Reads a TGA header and checks that the file holds every pixel the header promises. */
 export function readTgaHeader(bytes: Uint8Array): ForeignImageHeader {
@@ -279,23 +238,8 @@ function readI32(bytes: Uint8Array, offset: number): number {
   );
 }
 
-const EXTENSION_FORMATS: Readonly<Record<string, ImageSourceFormat>> = {
-  png: 'png',
-  jpg: 'jpeg',
-  jpeg: 'jpeg',
-  jpe: 'jpeg',
-  webp: 'webp',
-  tif: 'tiff',
-  tiff: 'tiff',
-  gif: 'gif',
-  avif: 'avif',
-  tga: 'tga',
-  exr: 'exr',
-  hdr: 'hdr',
-};
-
-/** The format a file name claims; only for messages and for TGA, which has no magic number. */
+/** The image format a file name claims; only for messages (the bytes decide what a file is). */
 export function formatFromFilename(filename: string): ImageSourceFormat | undefined {
-  const dot = filename.lastIndexOf('.');
-  return dot < 0 ? undefined : EXTENSION_FORMATS[filename.slice(dot + 1).toLowerCase()];
+  const format = formatByExtension(filename);
+  return isImageSourceFormat(format) ? format : undefined;
 }

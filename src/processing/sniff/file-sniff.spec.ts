@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, extname, join, relative, resolve } from 'node:path';
-import { SNIFF_BYTES, sniffKind } from './kind-sniff';
+import { writeZip } from '../../../test/support/zip-writer';
+import {
+  SNIFF_HEAD_BYTES,
+  SNIFF_TAIL_BYTES,
+  isPlausibleTga,
+  readSniffInput,
+  sniffFile,
+} from './file-sniff';
 
-const FIXTURES = resolve(__dirname, '../..', '../shared/fixtures');
+const FIXTURES = resolve(__dirname, '../../..', '../shared/fixtures');
 const MODEL_EXTENSIONS = new Set([
   '.obj',
   '.mtl',
@@ -17,7 +25,13 @@ const MODEL_EXTENSIONS = new Set([
 ]);
 
 function head(path: string): Buffer {
-  return readFileSync(path).subarray(0, SNIFF_BYTES);
+  return readFileSync(path).subarray(0, SNIFF_HEAD_BYTES);
+}
+
+/** The kind and format `sniffFile` decides from a head alone, as uploads used to ask it. */
+function sniffKind(bytes: Buffer, filename: string) {
+  const sniffed = sniffFile({ head: bytes, filename });
+  return sniffed && { kind: sniffed.kind, format: sniffed.format };
 }
 
 function filesUnder(folder: string): string[] {
@@ -29,7 +43,7 @@ function filesUnder(folder: string): string[] {
 
 const relativeName = (path: string) => relative(FIXTURES, path);
 
-describe('sniffKind', () => {
+describe('sniffFile', () => {
   it.each([
     ['CesiumLogoFlat.png', 'png'],
     ['Collada_Sample.jpg', 'jpeg'],
@@ -104,7 +118,7 @@ describe('sniffKind', () => {
   });
 
   it('refuses random bytes named .png', () => {
-    const bytes = randomBytes(SNIFF_BYTES);
+    const bytes = randomBytes(SNIFF_HEAD_BYTES);
     bytes[0] = 0x00; // never a JPEG/PNG/EXR first byte by chance
     expect(sniffKind(bytes, 'photo.png')).toBeUndefined();
   });
@@ -191,5 +205,110 @@ describe('sniffKind', () => {
     const bytes = ftyp('mif1', 'miaf');
     bytes.write('avif', 16 + 8, 'latin1'); // after the box's end
     expect(sniffKind(bytes, 'a.avif')).toBeUndefined();
+  });
+
+  it.each([
+    ['CesiumLogoFlat.png', 'image/png'],
+    ['Collada_Sample.jpg', 'image/jpeg'],
+    ['IndoorHDRI003_1K-HDR.exr', 'image/x-exr'],
+    ['duckCM.tga', 'image/x-tga'],
+  ])('gives image/%s the content type %s', (name, contentType) => {
+    expect(sniffFile({ head: head(join(FIXTURES, 'image', name)), filename: name })).toMatchObject({
+      contentType,
+    });
+  });
+
+  it('gives Radiance HDR, WebP, TIFF, GIF and AVIF their registered content types', () => {
+    const contentType = (bytes: Buffer) => sniffFile({ head: bytes, filename: 'x' })?.contentType;
+    expect(contentType(Buffer.from('#?RADIANCE\n'))).toBe('image/vnd.radiance');
+    expect(contentType(Buffer.from('RIFF\x24\0\0\0WEBPVP8 ', 'latin1'))).toBe('image/webp');
+    expect(contentType(Buffer.from([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]))).toBe('image/tiff');
+    expect(contentType(Buffer.from('GIF89a\x01\x00', 'latin1'))).toBe('image/gif');
+    expect(contentType(ftyp('avif', 'mif1'))).toBe('image/avif');
+  });
+});
+
+describe('sniffFile on zips', () => {
+  const zip = writeZip([
+    { name: 'textures/wood.png', data: readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png')) },
+    { name: 'readme.txt', data: Buffer.from('hello') },
+  ]);
+  const ends = (bytes: Buffer, filename = 'upload.zip') => ({
+    head: bytes.subarray(0, SNIFF_HEAD_BYTES),
+    filename,
+    tail: bytes.subarray(Math.max(0, bytes.length - SNIFF_TAIL_BYTES)),
+  });
+
+  it('knows a zip by its local file header and its end-of-central-directory record, as application/zip of no kind yet', () => {
+    expect(sniffFile(ends(zip))).toEqual({
+      format: 'zip',
+      contentType: 'application/zip',
+      kind: null,
+    });
+  });
+
+  it('knows a zip whatever its name, and an empty zip (only the end record)', () => {
+    expect(sniffFile(ends(zip, 'photo.png'))?.format).toBe('zip');
+    expect(sniffFile(ends(writeZip([])))?.format).toBe('zip');
+  });
+
+  it('finds the end record behind a comment of any length', () => {
+    expect(
+      sniffFile(ends(writeZip([{ name: 'a', data: Buffer.from('a') }], 'c'.repeat(65535))))?.format,
+    ).toBe('zip');
+  });
+
+  it('judges by the head alone when no tail is given', () => {
+    expect(sniffFile({ head: zip.subarray(0, 4), filename: 'a.zip' })?.format).toBe('zip');
+  });
+
+  it('refuses a zip cut short (its end record lost), and bytes that only start like a zip', () => {
+    expect(sniffFile(ends(zip.subarray(0, zip.length - 10)))).toBeUndefined();
+    expect(
+      sniffFile(ends(Buffer.concat([zip.subarray(0, 40), Buffer.alloc(200)]))),
+    ).toBeUndefined();
+    // An end record whose comment length does not reach the end of the file is not where a reader looks.
+    expect(sniffFile(ends(Buffer.concat([zip, Buffer.from('trailing bytes')])))).toBeUndefined();
+  });
+
+  it('does not take a file for a zip because it contains an end record but does not start like one', () => {
+    expect(sniffFile(ends(Buffer.concat([Buffer.from('MZ'), zip])))).toBeUndefined();
+  });
+});
+
+describe('readSniffInput', () => {
+  let folder: string;
+  beforeAll(() => (folder = mkdtempSync(join(tmpdir(), 'kiln-sniff-'))));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('reads the head and the tail of a file, so a zip longer than the tail window is found', async () => {
+    const big = writeZip([
+      { name: 'noise.bin', data: randomBytes(3 * SNIFF_TAIL_BYTES), method: 'store' },
+    ]);
+    const path = join(folder, 'big.zip');
+    writeFileSync(path, big);
+    const input = await readSniffInput(path, 'big.zip');
+    expect(input.head).toEqual(big.subarray(0, SNIFF_HEAD_BYTES));
+    expect(input.tail).toEqual(big.subarray(big.length - SNIFF_TAIL_BYTES));
+    expect(sniffFile(input)?.format).toBe('zip');
+  });
+
+  it('keeps a head the caller already has, and reads a small file whole at both ends', async () => {
+    const path = join(folder, 'small.png');
+    const png = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
+    writeFileSync(path, png);
+    const kept = png.subarray(0, 8);
+    const input = await readSniffInput(path, 'small.png', kept);
+    expect(input.head).toBe(kept);
+    expect(input.tail).toEqual(png);
+    expect(sniffFile(input)?.format).toBe('png');
+  });
+});
+
+describe('isPlausibleTga', () => {
+  it('accepts real TGA headers and rejects every other image magic', () => {
+    expect(isPlausibleTga(readFileSync(join(FIXTURES, 'image/duckCM.tga')))).toBe(true);
+    for (const name of ['CesiumLogoFlat.png', 'Collada_Sample.jpg', 'IndoorHDRI003_1K-HDR.exr'])
+      expect(isPlausibleTga(readFileSync(join(FIXTURES, 'image', name)))).toBe(false);
   });
 });

@@ -1,0 +1,370 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import type { TestingModule } from '@nestjs/testing';
+import { Test } from '@nestjs/testing';
+import { CommandBus, CqrsModule, QueryBus } from '@nestjs/cqrs';
+import type { Queue } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { multipartRequest, type MultipartFile } from '../../../../test/support/multipart-request';
+import { cleanUpTestRedis, connectTestRedis } from '../../../../test/support/test-redis';
+import { writeZip } from '../../../../test/support/zip-writer';
+import { AssetRepository } from '../../../assets/asset.repository';
+import { AssetsModule } from '../../../assets/assets.module';
+import { ConfigModule } from '../../../config/config.module';
+import { loadConfig } from '../../../config/kiln-config';
+import type { UploadResultView } from '../../../contract';
+import type { KilnError } from '../../../errors/kiln-error';
+import { RedisConnections } from '../../../redis/redis-connections';
+import { RedisKeys } from '../../../redis/redis-keys';
+import { RedisModule } from '../../../redis/redis.module';
+import { StorageModule } from '../../../storage/storage.module';
+import { GetTaskQuery } from '../../../tasks/queries/get-task/get-task.query';
+import { TASK_QUEUE } from '../../../tasks/queue/task-queue.constants';
+import { TasksModule } from '../../../tasks/tasks.module';
+import type { AssetGrouping } from '../../grouping/asset-grouping';
+import { ASSET_GROUPINGS, ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
+import { IngestUploadCommand } from './ingest-upload.command';
+import { IngestUploadHandler } from './ingest-upload.handler';
+
+const FIXTURES = resolve(__dirname, '../../../..', '../shared/fixtures');
+const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
+const JPEG = readFileSync(join(FIXTURES, 'image/Collada_Sample.jpg'));
+const TGA = readFileSync(join(FIXTURES, 'image/duckCM.tga'));
+const EXR = readFileSync(join(FIXTURES, 'image/IndoorHDRI003_1K-HDR.exr'));
+const NOT_AN_IMAGE = Buffer.from('These are notes, not a picture.\n'.repeat(20));
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A kind that comes as a zip, as texture sets and models will: the first image is primary. */
+const zipOfImages = (kind: AssetGrouping['kind']): AssetGrouping => ({
+  kind,
+  groupLoose: () => [],
+  archive: {
+    holds: 'images',
+    claim: (entries) => entries.find((entry) => entry.format === 'png' || entry.format === 'jpeg'),
+  },
+});
+
+describe('IngestUploadHandler (real Redis, real storage, real task start)', () => {
+  const { redis, keyPrefix } = connectTestRedis();
+  const owner = { userId: 'user-1', sessionId: 'session-1' };
+  const groupings: AssetGrouping[] = [];
+  let dataDir: string;
+  let moduleRef: TestingModule;
+  let commands: CommandBus;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kiln-ingest-'));
+    const config = loadConfig({
+      KILN_DATA_DIR: dataDir,
+      KILN_KEY_PREFIX: keyPrefix,
+      KILN_MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
+    });
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(config),
+        RedisModule.forRoot(process.env.REDIS_URL as string, keyPrefix),
+        CqrsModule.forRoot(),
+        BullModule.forRootAsync({
+          inject: [RedisConnections, RedisKeys],
+          useFactory: (connections: RedisConnections, keys: RedisKeys) => ({
+            connection: connections.bullmqOptions(),
+            prefix: keys.bullPrefix,
+          }),
+        }),
+        TasksModule.forRole({ api: false, worker: false }, config),
+        AssetsModule,
+        StorageModule,
+      ],
+      providers: [IngestUploadHandler, { provide: ASSET_GROUPINGS_TOKEN, useValue: groupings }],
+    }).compile();
+    await moduleRef.init();
+    commands = moduleRef.get(CommandBus);
+  });
+
+  beforeEach(() => groupings.splice(0, groupings.length, ...ASSET_GROUPINGS));
+
+  afterAll(async () => {
+    await moduleRef?.close();
+    await cleanUpTestRedis(redis, keyPrefix);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const upload = (...files: MultipartFile[]) =>
+    commands.execute(
+      new IngestUploadCommand(multipartRequest(files), owner.userId, owner.sessionId),
+    );
+
+  async function refusal(...files: MultipartFile[]): Promise<KilnError> {
+    const error = await upload(...files).then(
+      () => undefined,
+      (caught: unknown) => caught as KilnError,
+    );
+    if (!error) throw new Error('the upload was taken, not refused');
+    return error;
+  }
+
+  const filesUnder = (folder: string): string[] =>
+    readdirSync(folder).flatMap((name) => {
+      const path = join(folder, name);
+      return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    });
+
+  /** What an upload can leave behind: temp files, blobs, asset and task records, queued jobs. */
+  async function leftBehind() {
+    const keys = await redis.keys(`${keyPrefix}:*`);
+    const queue = moduleRef.get<Queue>(getQueueToken(TASK_QUEUE));
+    return {
+      temp: readdirSync(join(dataDir, 'tmp')),
+      blobs: filesUnder(join(dataDir, 'blobs')).length,
+      assets: keys.filter((key) => /:asset:|:assets$/.test(key)),
+      tasks: keys.filter((key) => /:task:|:tasks$/.test(key)),
+      jobs: await queue.count(),
+    };
+  }
+  const NOTHING = { temp: [], blobs: 0, assets: [], tasks: [], jobs: 0 };
+
+  async function clean(): Promise<void> {
+    await moduleRef.get<Queue>(getQueueToken(TASK_QUEUE)).obliterate({ force: true });
+    const keys = await redis.keys(`${keyPrefix}:*`);
+    if (keys.length > 0) await redis.unlink(...keys);
+    for (const folder of ['blobs', 'tmp']) {
+      rmSync(join(dataDir, folder), { recursive: true, force: true });
+      mkdirSync(join(dataDir, folder), { recursive: true });
+    }
+  }
+  beforeEach(clean);
+
+  it('makes each image its own asset of one file with its real content type, and queues a process task for each', async () => {
+    const result: UploadResultView = await upload(
+      { filename: 'logo.png', data: PNG },
+      { filename: 'duck.tga', data: TGA },
+      { filename: 'room.exr', data: EXR },
+    );
+    expect(
+      result.assets.map(({ filename, kind, bytes, sha256: hash }) => ({
+        filename,
+        kind,
+        bytes,
+        sha256: hash,
+      })),
+    ).toEqual([
+      { filename: 'logo.png', kind: 'image', bytes: PNG.length, sha256: sha256(PNG) },
+      { filename: 'duck.tga', kind: 'image', bytes: TGA.length, sha256: sha256(TGA) },
+      { filename: 'room.exr', kind: 'image', bytes: EXR.length, sha256: sha256(EXR) },
+    ]);
+    const repository = moduleRef.get(AssetRepository);
+    const records = await Promise.all(result.assets.map((asset) => repository.get(asset.id)));
+    expect(
+      records.map((record) => ({
+        format: record?.format,
+        files: record?.files,
+        primary: record?.primary,
+      })),
+    ).toEqual([
+      {
+        format: 'png',
+        files: [
+          { path: 'logo.png', bytes: PNG.length, sha256: sha256(PNG), contentType: 'image/png' },
+        ],
+        primary: 'logo.png',
+      },
+      {
+        format: 'tga',
+        files: [
+          { path: 'duck.tga', bytes: TGA.length, sha256: sha256(TGA), contentType: 'image/x-tga' },
+        ],
+        primary: 'duck.tga',
+      },
+      {
+        format: 'exr',
+        files: [
+          { path: 'room.exr', bytes: EXR.length, sha256: sha256(EXR), contentType: 'image/x-exr' },
+        ],
+        primary: 'room.exr',
+      },
+    ]);
+    const queries = moduleRef.get(QueryBus);
+    for (const asset of result.assets) {
+      expect(await queries.execute(new GetTaskQuery(asset.taskId, owner.userId))).toMatchObject({
+        assetId: asset.id,
+        type: 'process',
+        state: 'queued',
+      });
+    }
+    expect(await leftBehind()).toMatchObject({ temp: [], blobs: 3, jobs: 3 });
+  });
+
+  it('refuses an upload whose third file of five is not a supported kind, leaving no temp file, blob, asset or task', async () => {
+    const error = await refusal(
+      { filename: 'one.png', data: PNG },
+      { filename: 'two.jpg', data: JPEG },
+      { filename: 'three.png', data: NOT_AN_IMAGE },
+      { filename: 'four.tga', data: TGA },
+      { filename: 'five.exr', data: EXR },
+    );
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      status: 415,
+      message:
+        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr); nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it('refuses, today, every zip (no kind comes as one yet), saying so, and stores nothing', async () => {
+    const zip = writeZip([
+      { name: 'maps/base.png', data: PNG },
+      { name: 'maps/rough.jpg', data: JPEG },
+    ]);
+    const error = await refusal(
+      { filename: 'photo.png', data: PNG },
+      { filename: 'maps.zip', data: zip },
+    );
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      status: 415,
+      message:
+        '"maps.zip" holds nothing Kiln can process as one asset: no kind of asset can come in a zip yet; upload its files themselves. Nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it('makes a zip that a kind claims one asset: its entries are the files, at their paths, with the primary the kind chose', async () => {
+    groupings.unshift(zipOfImages('image'));
+    const readme = Buffer.from('CC0\n');
+    const zip = writeZip([
+      { name: 'set/' },
+      { name: 'set/README.txt', data: readme },
+      { name: 'set/maps/base.png', data: PNG },
+      { name: 'set/maps/rough.jpg', data: JPEG, method: 'store' },
+      { name: '__MACOSX/set/._README.txt', data: Buffer.from('fork') },
+    ]);
+    const result = await upload({ filename: 'set.zip', data: zip });
+    expect(result.assets).toEqual([
+      {
+        id: expect.any(String),
+        filename: 'base.png',
+        kind: 'image',
+        bytes: PNG.length,
+        sha256: sha256(PNG),
+        taskId: expect.any(String),
+      },
+    ]);
+    const record = await moduleRef.get(AssetRepository).get(result.assets[0].id);
+    expect(record).toMatchObject({
+      kind: 'image',
+      format: 'png',
+      primary: 'set/maps/base.png',
+      files: [
+        {
+          path: 'set/README.txt',
+          bytes: readme.length,
+          sha256: sha256(readme),
+          contentType: 'application/octet-stream',
+        },
+        {
+          path: 'set/maps/base.png',
+          bytes: PNG.length,
+          sha256: sha256(PNG),
+          contentType: 'image/png',
+        },
+        {
+          path: 'set/maps/rough.jpg',
+          bytes: JPEG.length,
+          sha256: sha256(JPEG),
+          contentType: 'image/jpeg',
+        },
+      ],
+    });
+    // Each file is a content-addressed blob; the zip itself and its extracted temp files are gone.
+    expect(await leftBehind()).toMatchObject({ temp: [], blobs: 3, jobs: 1 });
+  });
+
+  it('removes the temp files of every file, a zip already extracted included, when a later one is refused', async () => {
+    groupings.unshift(zipOfImages('image'));
+    const error = await refusal(
+      { filename: 'one.png', data: PNG },
+      {
+        filename: 'good.zip',
+        data: writeZip([
+          { name: 'a.png', data: PNG },
+          { name: 'b.jpg', data: JPEG },
+        ]),
+      },
+      {
+        filename: 'evil.zip',
+        data: writeZip([
+          { name: 'ok.png', data: PNG },
+          { name: '../../evil.png', data: PNG },
+        ]),
+      },
+      { filename: 'four.jpg', data: JPEG },
+      { filename: 'five.png', data: PNG },
+    );
+    expect(error).toMatchObject({
+      code: 'UNSAFE_ARCHIVE',
+      status: 415,
+      message:
+        '"evil.zip" is refused: its entry "../../evil.png" has a ".." segment that would leave its folder. Nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it.each([
+    ['an absolute entry', writeZip([{ name: '/etc/passwd', data: PNG }]), 'UNSAFE_ARCHIVE', 415],
+    [
+      'a symlink entry',
+      writeZip([{ name: 'l.png', data: Buffer.from('/etc/passwd'), unixMode: 0o120777 }]),
+      'UNSAFE_ARCHIVE',
+      415,
+    ],
+    [
+      'a zip bomb',
+      writeZip([{ name: 'zeros.png', data: Buffer.alloc(50 * 1024 * 1024) }]),
+      'ARCHIVE_TOO_LARGE',
+      413,
+    ],
+    [
+      'a truncated zip',
+      writeZip([{ name: 'a.png', data: PNG }]).subarray(0, 200),
+      'UNSUPPORTED_KIND',
+      415,
+    ],
+  ])('refuses %s and stores nothing', async (_what, zip, code, status) => {
+    groupings.unshift(zipOfImages('image'));
+    expect(
+      await refusal({ filename: 'one.png', data: PNG }, { filename: 'up.zip', data: zip }),
+    ).toMatchObject({
+      code,
+      status,
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it('refuses an asset of a kind Kiln cannot process yet before storing anything', async () => {
+    groupings.unshift(zipOfImages('texture-set'));
+    const error = await refusal(
+      { filename: 'one.png', data: PNG },
+      { filename: 'set.zip', data: writeZip([{ name: 'wood_BaseColor.png', data: PNG }]) },
+    );
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      message:
+        '"wood_BaseColor.png" is a texture-set asset, which Kiln cannot process yet; nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it('refuses a file name no filesystem could hold as a path in the asset folder (a part over 255 bytes)', async () => {
+    const long = `${'é'.repeat(200)}.png`;
+    const error = await refusal({ filename: 'one.png', data: PNG }, { filename: long, data: PNG });
+    expect(error).toMatchObject({ code: 'BAD_UPLOAD', status: 400 });
+    expect(error.message).toMatch(
+      /^The file name ".+" has a name part longer than 255 bytes; rename the file and upload again\.$/,
+    );
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+});

@@ -1,0 +1,182 @@
+import { Inject } from '@nestjs/common';
+import { CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import type { AssetFile } from '../../../assets/asset.record';
+import { AssetRepository } from '../../../assets/asset.repository';
+import { KILN_CONFIG, type KilnConfig } from '../../../config/kiln-config';
+import type { UploadedAssetView, UploadResultView } from '../../../contract';
+import { isTaskTypeSupported } from '../../../processing/pipelines';
+import { UNKNOWN_CONTENT_TYPE } from '../../../processing/sniff/file-formats';
+import { SNIFF_HEAD_BYTES, readSniffInput, sniffFile } from '../../../processing/sniff/file-sniff';
+import { STORAGE, type Storage } from '../../../storage/storage';
+import { StartTaskCommand } from '../../../tasks/commands/start-task/start-task.command';
+import { extractZip, type ZipLimits } from '../../archive/zip-extract';
+import { parseAssetFilePath } from '../../asset-file-path';
+import {
+  groupUpload,
+  type AssetGroup,
+  type AssetGrouping,
+  type GroupableFile,
+  type UploadItem,
+} from '../../grouping/asset-grouping';
+import { ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
+import { ingestMultipart } from '../../multipart-ingest';
+import {
+  BadUploadError,
+  KindNotProcessedError,
+  UnsupportedArchiveError,
+  UnsupportedKindError,
+} from '../../upload.errors';
+import { IngestUploadCommand } from './ingest-upload.command';
+
+/** Most files one request may carry. */
+export const MAX_FILES_PER_UPLOAD = 100;
+
+/** A file of the upload in a temp file, hashed and sniffed: one sent loose, or a zip's entry. */
+interface StagedFile extends GroupableFile {
+  tempPath: string;
+  sha256: string;
+  contentType: string;
+}
+
+/**
+ * The upload use-case, all or nothing: receive every file into temp files, open zips (safely,
+ * see zip-extract.ts), sniff every file, group the files into assets, and only when every check
+ * that depends on the upload's content has passed, store the blobs, create the assets and start
+ * a `process` task for each. Every temp file of the upload is removed at the end, whatever
+ * happened; a refused upload leaves no blob, asset or task.
+ */
+@CommandHandler(IngestUploadCommand)
+export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand> {
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly commands: CommandBus,
+    @Inject(STORAGE) private readonly storage: Storage,
+    @Inject(KILN_CONFIG) private readonly config: KilnConfig,
+    @Inject(ASSET_GROUPINGS_TOKEN) private readonly groupings: readonly AssetGrouping[],
+  ) {}
+
+  async execute({ request, ownerId, sessionId }: IngestUploadCommand): Promise<UploadResultView> {
+    const received = await ingestMultipart(
+      request,
+      {
+        maxFileBytes: this.config.maxUploadBytes,
+        maxFiles: MAX_FILES_PER_UPLOAD,
+        headBytes: SNIFF_HEAD_BYTES,
+      },
+      () => this.storage.tempPath('.upload'),
+      (path) => this.storage.removeTemp(path),
+    );
+    // Every temp file this upload made; a stored one was moved away already, so removing is a no-op.
+    const temps = received.map((file) => file.tempPath);
+    try {
+      const items: UploadItem<StagedFile>[] = [];
+      for (const file of received) {
+        const path = parseAssetFilePath(file.filename);
+        if (!path.ok)
+          throw new BadUploadError(
+            `The file name ${JSON.stringify(file.filename)} ${path.problem}; rename the file and upload again.`,
+          );
+        const sniffed = sniffFile(await readSniffInput(file.tempPath, file.filename, file.head));
+        if (sniffed?.format !== 'zip') {
+          items.push({ file: { ...file, path: path.path, ...this.formatOf(sniffed) } });
+          continue;
+        }
+        const entries = await extractZip(
+          file.tempPath,
+          file.filename,
+          this.zipLimits(),
+          {
+            path: () => this.storage.tempPath('.entry'),
+            remove: (entryPath) => this.storage.removeTemp(entryPath),
+          },
+          SNIFF_HEAD_BYTES,
+        );
+        temps.push(...entries.map((entry) => entry.tempPath));
+        await this.storage.removeTemp(file.tempPath); // the zip is its entries now
+        // Head only: a zip inside stays a file, so no entry needs its tail read (10,000 entries
+        // would cost 10,000 opens).
+        const staged = entries.map((entry) => ({
+          ...entry,
+          ...this.formatOf(sniffFile({ head: entry.head, filename: entry.path })),
+        }));
+        items.push({ archive: { name: file.filename, entries: staged } });
+      }
+      const groups = this.group(items);
+      return { assets: await this.store(groups, ownerId, sessionId) };
+    } finally {
+      await Promise.all(temps.map((path) => this.storage.removeTemp(path)));
+    }
+  }
+
+  private formatOf(
+    sniffed: ReturnType<typeof sniffFile>,
+  ): Pick<StagedFile, 'format' | 'contentType'> {
+    return {
+      format: sniffed?.format,
+      contentType: sniffed?.contentType ?? UNKNOWN_CONTENT_TYPE,
+    };
+  }
+
+  private zipLimits(): ZipLimits {
+    return {
+      maxEntries: this.config.zipMaxEntries,
+      maxBytes: this.config.zipMaxBytes,
+      maxRatio: this.config.zipMaxRatio,
+    };
+  }
+
+  /** The assets of the upload, or the refusal of the whole upload. */
+  private group(items: readonly UploadItem<StagedFile>[]): AssetGroup<StagedFile>[] {
+    const outcome = groupUpload(items, this.groupings);
+    if (!outcome.ok) {
+      throw 'unclaimedFile' in outcome
+        ? new UnsupportedKindError(outcome.unclaimedFile.path)
+        : new UnsupportedArchiveError(outcome.unclaimedArchive, outcome.accepted);
+    }
+    const unprocessed = outcome.assets.find((group) => !isTaskTypeSupported(group.kind, 'process'));
+    if (unprocessed) throw new KindNotProcessedError(unprocessed.primary.path, unprocessed.kind);
+    return outcome.assets;
+  }
+
+  /**
+   * Everything the upload's content decides was checked before this: from here on only the disk
+   * and Redis can fail. Every blob is stored first, then each asset and its task.
+   */
+  private async store(
+    groups: readonly AssetGroup<StagedFile>[],
+    ownerId: string,
+    sessionId: string,
+  ): Promise<UploadedAssetView[]> {
+    const stored = new Map<StagedFile, AssetFile>();
+    for (const file of groups.flatMap((group) => group.files)) {
+      const blob = await this.storage.putFile(file.tempPath, file.sha256);
+      stored.set(file, { path: file.path, ...blob, contentType: file.contentType });
+    }
+    const uploaded: UploadedAssetView[] = [];
+    for (const group of groups) {
+      const primary = stored.get(group.primary) as AssetFile;
+      const asset = await this.assets.create({
+        id: randomUUID(),
+        ownerId,
+        kind: group.kind,
+        format: group.primary.format ?? 'unknown', // a grouping picks a primary of a known format
+        files: group.files.map((file) => stored.get(file) as AssetFile),
+        primary: primary.path,
+        createdAt: new Date().toISOString(),
+      });
+      const { taskId } = await this.commands.execute(
+        new StartTaskCommand(asset.id, asset.kind, ownerId, sessionId, 'process'),
+      );
+      uploaded.push({
+        id: asset.id,
+        filename: primary.path.slice(primary.path.lastIndexOf('/') + 1),
+        kind: asset.kind,
+        bytes: primary.bytes,
+        sha256: primary.sha256,
+        taskId,
+      });
+    }
+    return uploaded;
+  }
+}
