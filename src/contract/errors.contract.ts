@@ -26,7 +26,13 @@ export const REST_ERROR_CODES = [
   'BAD_REQUEST',
   'BAD_UPLOAD',
   'UPLOAD_TOO_LARGE',
+  /** An upload's body stopped moving for KILN_UPLOAD_IDLE_TIMEOUT_MS (408); nothing was kept. */
+  'UPLOAD_IDLE_TIMEOUT',
   'UNSUPPORTED_KIND',
+  /** A JSON or form body over its limit (413); files go to POST /uploads. */
+  'PAYLOAD_TOO_LARGE',
+  /** A `Range` that no byte of the output satisfies (416, with `Content-Range: bytes *\/size`). */
+  'RANGE_NOT_SATISFIABLE',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
@@ -37,6 +43,8 @@ export const REST_ERROR_CODES = [
   'INVALID_OPTIONS',
   'USERNAME_TAKEN',
   'INVALID_CREDENTIALS',
+  /** Too many failed sign-ins for the username or from the address (429, with `Retry-After`). */
+  'TOO_MANY_ATTEMPTS',
   'CONFLICT',
   'INTERNAL',
 ] as const;
