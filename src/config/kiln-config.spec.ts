@@ -70,8 +70,9 @@ describe('loadConfig', () => {
   it('allows no extra CORS origin in production unless KILN_CORS_ORIGINS lists some', () => {
     const secret = { NODE_ENV: 'production', JWT_SECRET: 'a-secret-of-enough-length' };
     expect(loadConfig(secret).corsOrigins).toEqual([]);
-    expect(loadConfig({ ...secret, KILN_CORS_ORIGINS: 'https://app.example.com' }).corsOrigins)
-      .toEqual(['https://app.example.com']);
+    expect(
+      loadConfig({ ...secret, KILN_CORS_ORIGINS: 'https://app.example.com' }).corsOrigins,
+    ).toEqual(['https://app.example.com']);
     expect(loadConfig({ KILN_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
     expect(() => loadConfig({ KILN_CORS_ORIGINS: 'app.example.com' })).toThrow(
       'KILN_CORS_ORIGINS="app.example.com" is not a comma-separated list of origins',

@@ -26,3 +26,13 @@ export class BadUploadError extends KilnError {
     super('BAD_UPLOAD', message, HttpStatus.BAD_REQUEST);
   }
 }
+
+export class UploadIdleTimeoutError extends KilnError {
+  constructor(idleTimeoutMs: number) {
+    super(
+      'UPLOAD_IDLE_TIMEOUT',
+      `The upload sent no byte for ${idleTimeoutMs} ms (KILN_UPLOAD_IDLE_TIMEOUT_MS) and was cut; nothing was stored. Send it again.`,
+      HttpStatus.REQUEST_TIMEOUT,
+    );
+  }
+}

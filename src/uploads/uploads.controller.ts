@@ -81,6 +81,7 @@ export class UploadsController {
         maxFileBytes: this.config.maxUploadBytes,
         maxFiles: MAX_FILES_PER_UPLOAD,
         headBytes: SNIFF_BYTES,
+        idleTimeoutMs: this.config.uploadIdleTimeoutMs,
       },
       () => this.storage.tempPath('.upload'),
       (path) => this.storage.removeTemp(path),
