@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { AppModule, roleParts } from './app.module';
 import { ConfigError, KILN_CONFIG, type KilnConfig, loadConfig } from './config/kiln-config';
 import { KilnErrorFilter } from './errors/kiln-error.filter';
+import { BODY_LIMIT_BYTES, refuseOversizedBodies } from './http/body-limit';
 import { CorsPolicy } from './http/cors-policy';
 import { type LocatedRedis, locateRedis, RedisUnavailableError } from './redis/redis-locator';
 
@@ -43,6 +44,9 @@ function configureHttp(app: NestExpressApplication): void {
   server.requestTimeout = 0;
   server.timeout = config.uploadIdleTimeoutMs;
   app.enableCors(new CorsPolicy(config.corsOrigins).expressOptions());
+  app.use(refuseOversizedBodies);
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   app.useGlobalFilters(new KilnErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import type { ErrorBody } from '../contract';
 import { KilnError } from './kiln-error';
+import { PayloadTooLargeError } from './payload-too-large.error';
 
 const CODE_BY_STATUS: Record<number, string> = {
   [HttpStatus.BAD_REQUEST]: 'BAD_REQUEST',
@@ -47,11 +48,15 @@ export class KilnErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    // A handler may have set headers for the answer it meant to give (a download's type and ETag).
+    for (const header of ['Content-Type', 'Content-Range', 'ETag', 'Cache-Control'])
+      response.removeHeader(header);
     if (error instanceof KilnError) response.set(error.headers);
-    // Answered before the body was read (a 413, a 401 on an upload, a stalled upload): say so and
-    // close, instead of reading what is left of the body only to throw it away.
-    if (!request.complete) closeAfterAnswer(response);
-    response.status(body.statusCode).json(body);
+    if (request.complete) {
+      response.status(body.statusCode).json(body);
+    } else {
+      answerAndClose(request, response, body);
+    }
   }
 
   private toBody(error: unknown): ErrorBody {
@@ -75,11 +80,32 @@ export class KilnErrorFilter implements ExceptionFilter {
 }
 
 /**
- * Marks the answer `Connection: close`: Node then closes the socket as soon as the answer is
- * flushed, so the rest of an unread body is never read.
+ * How long a connection answered before its body was read stays open after the answer, so a
+ * client still sending gets to read the answer before the close resets the connection.
  */
-function closeAfterAnswer(response: Response): void {
-  response.setHeader('Connection', 'close');
+const LINGER_MS = 2000;
+
+/**
+ * The answer to a request whose body is not read (a 413, a 401 on an upload, a stalled or
+ * refused upload): `Connection: close`, and not a byte more of the body is read. The answer is
+ * written at once; the connection closes when the client closes it or LINGER_MS later. Closing
+ * with unread bytes sends a reset, and a client that gets it before it reads the answer loses it.
+ */
+function answerAndClose(request: Request, response: Response, body: ErrorBody): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  response.status(body.statusCode).set({
+    Connection: 'close',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(payload.length),
+  });
+  response.write(payload);
+  const close = () => {
+    clearTimeout(timer);
+    response.end();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  request.socket.once('close', close);
 }
 
 function isBodyReadError(error: unknown): error is BodyReadError {
@@ -93,12 +119,10 @@ function isBodyReadError(error: unknown): error is BodyReadError {
 /** body-parser's errors are the client's mistakes (too big, not JSON), not ours. */
 function bodyReadErrorBody(error: BodyReadError): ErrorBody {
   switch (error.type) {
-    case 'entity.too.large':
-      return {
-        statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
-        code: 'PAYLOAD_TOO_LARGE',
-        message: `The request body is larger than the ${error.limit ?? 102400}-byte limit for JSON and form bodies; files go to POST /uploads.`,
-      };
+    case 'entity.too.large': {
+      const { status, code, message } = new PayloadTooLargeError(error.limit ?? 0);
+      return { statusCode: status, code, message };
+    }
     case 'entity.parse.failed':
       return {
         statusCode: HttpStatus.BAD_REQUEST,

@@ -8,6 +8,7 @@ import {
   ApiCreatedResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiRequestTimeoutResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -47,21 +48,30 @@ export class UploadsController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Upload one or more files; each becomes an asset with a `process` task',
-    description:
-      'Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
+    description: `At most ${MAX_FILES_PER_UPLOAD} files, each at most KILN_MAX_UPLOAD_BYTES. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.`,
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',
       required: ['files'],
-      properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+      properties: {
+        files: {
+          type: 'array',
+          maxItems: MAX_FILES_PER_UPLOAD,
+          items: { type: 'string', format: 'binary' },
+        },
+      },
     },
   })
   @ApiCreatedResponse({ type: UploadResultView })
   @ApiBadRequestResponse({
     type: ErrorBodyDto,
-    description: 'Not multipart, no files, or an interrupted upload (`BAD_UPLOAD`)',
+    description: `Not multipart, no files, more than ${MAX_FILES_PER_UPLOAD} files, or an interrupted upload (\`BAD_UPLOAD\`)`,
+  })
+  @ApiRequestTimeoutResponse({
+    type: ErrorBodyDto,
+    description: `The body sent no byte for KILN_UPLOAD_IDLE_TIMEOUT_MS (\`UPLOAD_IDLE_TIMEOUT\`); nothing is stored`,
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorBodyDto,
