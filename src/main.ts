@@ -5,8 +5,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { AppModule, roleParts } from './app.module';
-import { ConfigError, type KilnConfig, loadConfig } from './config/kiln-config';
+import { ConfigError, KILN_CONFIG, type KilnConfig, loadConfig } from './config/kiln-config';
 import { KilnErrorFilter } from './errors/kiln-error.filter';
+import { BODY_LIMIT_BYTES, refuseOversizedBodies } from './http/body-limit';
+import { CorsPolicy } from './http/cors-policy';
 import { type LocatedRedis, locateRedis, RedisUnavailableError } from './redis/redis-locator';
 
 const logger = new Logger('Kiln');
@@ -35,7 +37,16 @@ async function bootstrap(): Promise<void> {
 }
 
 function configureHttp(app: NestExpressApplication): void {
-  app.enableCors();
+  const config = app.get<KilnConfig>(KILN_CONFIG);
+  const server = app.getHttpServer();
+  // An upload may take as long as it needs while its bytes keep coming: Node's cap on a whole
+  // request (300 s) gives way to an idle limit on every connection (an upload answers 408).
+  server.requestTimeout = 0;
+  server.timeout = config.uploadIdleTimeoutMs;
+  app.enableCors(new CorsPolicy(config.corsOrigins).expressOptions());
+  app.use(refuseOversizedBodies);
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT_BYTES, extended: true });
   app.useGlobalFilters(new KilnErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),

@@ -2,6 +2,7 @@ import {
   Controller,
   DefaultValuePipe,
   Get,
+  HttpStatus,
   Inject,
   Param,
   ParseIntPipe,
@@ -15,7 +16,8 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
+  ApiHeader,
+  ApiResponse,
   ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -30,6 +32,15 @@ import { STORAGE, type Storage } from '../storage/storage';
 import type { AssetRecord } from './asset.record';
 import { AssetRepository } from './asset.repository';
 import { AssetView } from './asset.view';
+import { RangeNotSatisfiableError } from './output-download.errors';
+
+/** What an output can be today (its `contentType`): the bytes, described once for 200 and 206. */
+const OUTPUT_CONTENT = Object.fromEntries(
+  ['image/png', 'image/webp', 'application/json'].map((type) => [
+    type,
+    { schema: { type: 'string', format: 'binary' } },
+  ]),
+);
 
 @ApiTags('assets')
 @ApiBearerAuth()
@@ -75,13 +86,43 @@ export class AssetsController {
   @Get(':id/outputs/:name')
   @ApiOperation({
     summary: 'Download one output; supports Range and If-None-Match (the ETag is the SHA-256)',
+    description:
+      "`Content-Type` is the output's `contentType` as the asset lists it. One range per request.",
   })
-  @ApiProduces('application/octet-stream', 'image/png', 'image/webp', 'application/json')
-  @ApiOkResponse({ description: 'The bytes' })
+  @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-1023`' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag you hold' })
+  @ApiOkResponse({
+    description: 'The whole output',
+    content: OUTPUT_CONTENT,
+    headers: {
+      ETag: { description: 'The SHA-256 of the bytes, quoted', schema: { type: 'string' } },
+      'Accept-Ranges': { description: '`bytes`', schema: { type: 'string' } },
+    },
+  })
+  @ApiResponse({
+    status: HttpStatus.PARTIAL_CONTENT,
+    description: 'The range asked for with `Range`',
+    content: OUTPUT_CONTENT,
+    headers: {
+      'Content-Range': { description: '`bytes <first>-<last>/<size>`', schema: { type: 'string' } },
+    },
+  })
+  @ApiResponse({
+    status: HttpStatus.NOT_MODIFIED,
+    description: '`If-None-Match` holds the current ETag: no body',
+  })
   @ApiNotFoundResponse({
     type: ErrorBodyDto,
     description:
       'No such asset of yours (`ASSET_NOT_FOUND`) or no such output (`OUTPUT_NOT_FOUND`)',
+  })
+  @ApiResponse({
+    status: HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+    type: ErrorBodyDto,
+    description: 'No byte of the output is in the `Range` (`RANGE_NOT_SATISFIABLE`)',
+    headers: {
+      'Content-Range': { description: '`bytes */<size>`', schema: { type: 'string' } },
+    },
   })
   async download(
     @CurrentPrincipal() principal: AuthPrincipal,
@@ -101,8 +142,17 @@ export class AssetsController {
     response.setHeader('ETag', `"${output.sha256}"`);
     response.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
     await new Promise<void>((resolve, reject) =>
-      response.sendFile(this.storage.localPath(output.sha256), { lastModified: false }, (error) =>
-        error ? reject(error) : resolve(),
+      response.sendFile(
+        this.storage.localPath(output.sha256),
+        { lastModified: false },
+        (error?: Error & { status?: number; code?: string }) => {
+          if (!error) return resolve();
+          // The client went away mid-download: there is no one left to answer.
+          if (error.code === 'ECONNABORTED') return resolve();
+          if (error.status === HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            return reject(new RangeNotSatisfiableError(name, output.bytes));
+          reject(error);
+        },
       ),
     );
   }

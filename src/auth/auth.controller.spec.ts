@@ -147,6 +147,7 @@ describe('AuthController over HTTP (real Redis)', () => {
       '200',
       '400',
       '401',
+      '429',
     ]);
     expect(Object.keys(document.paths['/auth/logout'].post?.responses ?? {}).sort()).toEqual([
       '204',

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { AuthPrincipal } from './auth-principal';
@@ -60,8 +60,17 @@ export class AuthController {
     description: '`INVALID_CREDENTIALS`: wrong username or password (the same answer for both).',
     type: ErrorBodyDto,
   })
-  login(@Body() body: LoginDto): Promise<AccessTokenDto> {
-    return this.auth.login(body.username, body.password);
+  @ApiResponse({
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    description:
+      '`TOO_MANY_ATTEMPTS`: too many failed sign-ins for this username or from this address ' +
+      '(KILN_LOGIN_MAX_FAILURES_PER_USER, KILN_LOGIN_MAX_FAILURES_PER_ADDRESS within ' +
+      'KILN_LOGIN_FAILURE_WINDOW); `Retry-After` says in how many seconds to try again.',
+    type: ErrorBodyDto,
+    headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+  })
+  login(@Body() body: LoginDto, @Ip() address: string): Promise<AccessTokenDto> {
+    return this.auth.login(body.username, body.password, address);
   }
 
   @Post('logout')

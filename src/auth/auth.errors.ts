@@ -24,3 +24,15 @@ export class UsernameTakenError extends KilnError {
     );
   }
 }
+
+/** Too many failed sign-ins for the username or from the address, within the window. */
+export class TooManyAttemptsError extends KilnError {
+  constructor(what: 'username' | 'address', retryAfterSeconds: number) {
+    super(
+      'TOO_MANY_ATTEMPTS',
+      `Too many failed sign-ins ${what === 'username' ? 'for this username' : 'from your address'}; try again in ${retryAfterSeconds} s.`,
+      HttpStatus.TOO_MANY_REQUESTS,
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  }
+}

@@ -6,12 +6,13 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { resolveJwtSecret } from './jwt-secret';
+import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { SessionRepository } from './session.repository';
 import { UserRepository } from './user.repository';
 
 const controllers = [AuthController];
-const services = [AuthService, PasswordHasher];
+const services = [AuthService, PasswordHasher, LoginThrottle];
 const repositories = [UserRepository, SessionRepository];
 const guards = [JwtAuthGuard];
 

@@ -17,6 +17,7 @@ import { SessionEndedEvent } from './session-ended.event';
 
 const TTL_SECONDS = 120;
 const PASSWORD = 'correct horse battery staple';
+const ADDRESS = '192.0.2.1';
 
 describe('AuthService (real Redis, real CQRS event bus)', () => {
   const { redis, keyPrefix } = connectTestRedis();
@@ -121,7 +122,7 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
 
     it('opens a session expiring with the token, and issues a token with sub, sid and name', async () => {
       const before = Math.floor(Date.now() / 1000);
-      const issued = await auth.login('Linus', PASSWORD);
+      const issued = await auth.login('Linus', PASSWORD, ADDRESS);
 
       expect(issued).toEqual({
         accessToken: expect.any(String),
@@ -147,7 +148,7 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
     });
 
     it('accepts the name in another case, and answers it as registered', async () => {
-      const issued = await auth.login('linus', PASSWORD);
+      const issued = await auth.login('linus', PASSWORD, ADDRESS);
 
       await expect(auth.verify(issued.accessToken)).resolves.toEqual({
         userId,
@@ -163,8 +164,8 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
         message: 'Wrong username or password.',
       };
 
-      await expect(auth.login('Linus', 'wrong password')).rejects.toMatchObject(expected);
-      await expect(auth.login('nobody-here', PASSWORD)).rejects.toMatchObject(expected);
+      await expect(auth.login('Linus', 'wrong password', ADDRESS)).rejects.toMatchObject(expected);
+      await expect(auth.login('nobody-here', PASSWORD, ADDRESS)).rejects.toMatchObject(expected);
     });
   });
 
@@ -176,7 +177,7 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
     });
 
     it('answers the principal of a good token', async () => {
-      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD);
+      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD, ADDRESS);
 
       await expect(auth.verify(accessToken)).resolves.toEqual({
         userId,
@@ -186,9 +187,9 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
     });
 
     it('refuses every token of a session after logout, and publishes SessionEndedEvent once', async () => {
-      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD);
+      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD, ADDRESS);
       const principal = await auth.verify(accessToken);
-      const other = await auth.login('margaret', PASSWORD);
+      const other = await auth.login('margaret', PASSWORD, ADDRESS);
       published.length = 0;
 
       await auth.logout(principal);
@@ -208,7 +209,7 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
     });
 
     it('refuses an expired token even while its session exists', async () => {
-      const { sessionId } = await auth.login('margaret', PASSWORD);
+      const { sessionId } = await auth.login('margaret', PASSWORD, ADDRESS);
       const past = Math.floor(Date.now() / 1000) - 3600;
       const expired = await jwt.signAsync({
         sub: userId,
@@ -226,7 +227,7 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
     });
 
     it('refuses a token signed with another secret, a tampered one, an unsigned one and garbage', async () => {
-      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD);
+      const { accessToken, sessionId } = await auth.login('margaret', PASSWORD, ADDRESS);
       const claims = { sub: userId, sid: sessionId, name: 'margaret' };
       const forged = await new JwtService({ secret: 'somebody-else-s-secret' }).signAsync(claims, {
         expiresIn: 60,
@@ -246,6 +247,26 @@ describe('AuthService (real Redis, real CQRS event bus)', () => {
       for (const token of [forged, tampered, none, 'not.a.token', 'garbage']) {
         await expect(auth.verify(token)).rejects.toMatchObject(invalid);
       }
+    });
+
+    it('refuses a well-signed token whose session belongs to another user', async () => {
+      const { id: otherId } = await auth.register('mallory', PASSWORD);
+      const { sessionId: othersSession } = await auth.login('mallory', PASSWORD, ADDRESS);
+      const now = Math.floor(Date.now() / 1000);
+      const crossed = await jwt.signAsync({
+        sub: userId,
+        sid: othersSession,
+        name: 'margaret',
+        iat: now,
+        exp: now + 60,
+      });
+      expect(otherId).not.toBe(userId);
+
+      await expect(auth.verify(crossed)).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+        status: 401,
+        message: 'The access token is not valid; sign in again.',
+      });
     });
 
     it('refuses a well-signed token that lacks Kiln claims', async () => {

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { KILN_CONFIG, KilnConfig } from '../config/kiln-config';
 import { AuthPrincipal } from './auth-principal';
 import { InvalidCredentialsError, UnauthorizedError, UsernameTakenError } from './auth.errors';
+import { LoginThrottle } from './login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { SessionEndedEvent } from './session-ended.event';
 import { SessionRepository } from './session.repository';
@@ -44,6 +45,7 @@ export class AuthService {
     private readonly users: UserRepository,
     private readonly sessions: SessionRepository,
     private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
     private readonly jwt: JwtService,
     private readonly eventBus: EventBus,
     @Inject(KILN_CONFIG) private readonly config: Pick<KilnConfig, 'jwtTtlSeconds'>,
@@ -63,8 +65,14 @@ export class AuthService {
     return { id: user.id, username: user.username };
   }
 
-  /** Opens a session and issues its token. @throws InvalidCredentialsError (401 `INVALID_CREDENTIALS`) */
-  async login(username: string, password: string): Promise<IssuedToken> {
+  /**
+   * Opens a session and issues its token. `address` is the caller's, for the failed-login limits.
+   * @throws InvalidCredentialsError (401 `INVALID_CREDENTIALS`)
+   * @throws TooManyAttemptsError (429 `TOO_MANY_ATTEMPTS`) before any password is checked
+   */
+  async login(username: string, password: string, address: string): Promise<IssuedToken> {
+    const attempt = { username, address };
+    await this.throttle.begin(attempt);
     const user = await this.users.findByUsername(username);
     if (!user) {
       await this.hasher.verify(password, await this.getDecoyHash());
@@ -72,6 +80,7 @@ export class AuthService {
     }
     if (!(await this.hasher.verify(password, user.passwordHash)))
       throw new InvalidCredentialsError();
+    await this.throttle.succeeded(attempt);
 
     const sessionId = randomUUID();
     const now = new Date();
@@ -100,7 +109,8 @@ export class AuthService {
   }
 
   /**
-   * The principal of a token whose signature and expiry are good and whose session still exists.
+   * The principal of a token whose signature and expiry are good and whose session still exists
+   * and belongs to the token's user. The REST guard and the socket handshake both ask this.
    * @throws UnauthorizedError (401 `UNAUTHORIZED`) otherwise, with a message saying which.
    */
   async verify(token: string): Promise<AuthPrincipal> {
@@ -130,8 +140,13 @@ export class AuthService {
     ) {
       throw new UnauthorizedError('The access token is not valid; sign in again.');
     }
-    if (!(await this.sessions.exists(sid))) {
+    const session = await this.sessions.find(sid);
+    if (!session) {
       throw new UnauthorizedError('This session has ended (signed out or expired); sign in again.');
+    }
+    // Only Kiln signs tokens, so a mismatch means a leaked secret or a bug: refuse either way.
+    if (session.userId !== sub) {
+      throw new UnauthorizedError('The access token is not valid; sign in again.');
     }
     return { userId: sub, sessionId: sid, username: name };
   }

@@ -34,8 +34,10 @@ export class SessionRepository {
     if (failure) throw failure;
   }
 
-  async exists(sessionId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.session(sessionId))) === 1;
+  /** The live session, or undefined when it has ended (signed out or expired). */
+  async find(sessionId: string): Promise<SessionRecord | undefined> {
+    const { userId, username, createdAt } = await this.redis.hgetall(this.keys.session(sessionId));
+    return userId && username && createdAt ? { userId, username, createdAt } : undefined;
   }
 
   /** True when there was a session to delete. */

@@ -20,6 +20,11 @@ describe('loadConfig', () => {
       shutdownGraceMs: 30000,
       jwtSecret: undefined,
       jwtTtlSeconds: 3600,
+      uploadIdleTimeoutMs: 30000,
+      corsOrigins: ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'],
+      loginMaxFailuresPerUser: 10,
+      loginMaxFailuresPerAddress: 50,
+      loginFailureWindowSeconds: 900,
       production: false,
     });
   });
@@ -38,6 +43,11 @@ describe('loadConfig', () => {
       KILN_SHUTDOWN_GRACE_MS: '0',
       JWT_SECRET: 'a-secret-of-enough-length',
       JWT_TTL: '15m',
+      KILN_UPLOAD_IDLE_TIMEOUT_MS: '5000',
+      KILN_CORS_ORIGINS: 'https://App.example.com/, http://localhost:*',
+      KILN_LOGIN_MAX_FAILURES_PER_USER: '3',
+      KILN_LOGIN_MAX_FAILURES_PER_ADDRESS: '7',
+      KILN_LOGIN_FAILURE_WINDOW: '1h',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -52,6 +62,11 @@ describe('loadConfig', () => {
       shutdownGraceMs: 0,
       jwtSecret: 'a-secret-of-enough-length',
       jwtTtlSeconds: 900,
+      uploadIdleTimeoutMs: 5000,
+      corsOrigins: ['https://app.example.com', 'http://localhost:*'],
+      loginMaxFailuresPerUser: 3,
+      loginMaxFailuresPerAddress: 7,
+      loginFailureWindowSeconds: 3600,
     });
   });
 
@@ -72,6 +87,36 @@ describe('loadConfig', () => {
     ).toThrow(
       'Invalid configuration: KILN_ZIP_MAX_ENTRIES="0" is not a positive number of entries; KILN_ZIP_MAX_BYTES="-1" is not a positive number of bytes; KILN_ZIP_MAX_RATIO="2.5" is not a positive whole number',
     );
+  });
+
+  it('allows no extra CORS origin in production unless KILN_CORS_ORIGINS lists some', () => {
+    const secret = { NODE_ENV: 'production', JWT_SECRET: 'a-secret-of-enough-length' };
+    expect(loadConfig(secret).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ ...secret, KILN_CORS_ORIGINS: 'https://app.example.com' }).corsOrigins,
+    ).toEqual(['https://app.example.com']);
+    expect(loadConfig({ KILN_CORS_ORIGINS: 'none' }).corsOrigins).toEqual([]);
+    expect(() => loadConfig({ KILN_CORS_ORIGINS: 'app.example.com' })).toThrow(
+      'KILN_CORS_ORIGINS="app.example.com" is not a comma-separated list of origins',
+    );
+  });
+
+  it('never prints a secret, not even a bad one, nor the credentials in a URL', () => {
+    const secret = 'hunter2-short';
+    let caught: unknown;
+    try {
+      loadConfig({ JWT_SECRET: secret, REDIS_URL: 'tcp://kiln:s3cr3t-pw@10.0.0.1:6379' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const { message, problems } = caught as ConfigError;
+    expect(problems).toEqual([
+      'REDIS_URL="tcp://***@10.0.0.1:6379" is not a redis:// or rediss:// URL',
+      'JWT_SECRET=(hidden, 13 characters) is not at least 16 characters long',
+    ]);
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain('s3cr3t-pw');
   });
 
   it('lists every bad key at once', () => {

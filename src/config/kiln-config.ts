@@ -24,6 +24,18 @@ export interface KilnConfig {
   /** Undefined means: read or generate `{dataDir}/jwt-secret` (refused in production). */
   readonly jwtSecret: string | undefined;
   readonly jwtTtlSeconds: number;
+  /** An upload whose body moves no byte for this long is cut (408); also the socket idle timeout. */
+  readonly uploadIdleTimeoutMs: number;
+  /**
+   * Origins (besides the API's own) that browsers may call from: exact `scheme://host[:port]`,
+   * `scheme://host:*` for any port, or `*` for any origin.
+   */
+  readonly corsOrigins: readonly string[];
+  /** Failed sign-ins per username, from any address, within `loginFailureWindowSeconds`. */
+  readonly loginMaxFailuresPerUser: number;
+  /** Failed sign-ins from one address, for any username, within `loginFailureWindowSeconds`. */
+  readonly loginMaxFailuresPerAddress: number;
+  readonly loginFailureWindowSeconds: number;
   readonly production: boolean;
 }
 
@@ -54,7 +66,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     if (raw === undefined || raw === '') return fallback;
     const value = parse(raw);
     if (value === undefined) {
-      problems.push(`${name}=${JSON.stringify(raw)} is not ${expected}`);
+      problems.push(`${name}=${shownValue(name, raw)} is not ${expected}`);
       return fallback;
     }
     return value;
@@ -118,6 +130,36 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       parseDuration,
       'a duration such as 3600, 90s, 15m, 1h or 7d',
     ),
+    uploadIdleTimeoutMs: read(
+      'KILN_UPLOAD_IDLE_TIMEOUT_MS',
+      30_000,
+      int(100),
+      'a number of milliseconds (at least 100)',
+    ),
+    corsOrigins: read(
+      'KILN_CORS_ORIGINS',
+      production ? [] : DEVELOPMENT_CORS_ORIGINS,
+      parseOrigins,
+      'a comma-separated list of origins such as https://app.example.com or http://localhost:*',
+    ),
+    loginMaxFailuresPerUser: read(
+      'KILN_LOGIN_MAX_FAILURES_PER_USER',
+      10,
+      int(1),
+      'a positive whole number',
+    ),
+    loginMaxFailuresPerAddress: read(
+      'KILN_LOGIN_MAX_FAILURES_PER_ADDRESS',
+      50,
+      int(1),
+      'a positive whole number',
+    ),
+    loginFailureWindowSeconds: read(
+      'KILN_LOGIN_FAILURE_WINDOW',
+      900,
+      parseDuration,
+      'a duration such as 900, 90s, 15m or 1h',
+    ),
     production,
   };
   if (
@@ -129,6 +171,40 @@ export function loadConfig(env: Env = process.env): KilnConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** In development a browser app on any local port may call the API. */
+const DEVELOPMENT_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*'];
+
+const ORIGIN_PATTERN = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:(\d{1,5}|\*))?$/;
+
+/**
+ * `https://a.example, http://localhost:*` → the list, lower-cased, without a trailing `/`;
+ * `none` → no origin but the API's own.
+ */
+export function parseOrigins(raw: string): string[] | undefined {
+  if (raw.trim() === 'none') return [];
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim().toLowerCase().replace(/\/$/, ''))
+    .filter((origin) => origin !== '');
+  return origins.every((origin) => origin === '*' || ORIGIN_PATTERN.test(origin))
+    ? origins
+    : undefined;
+}
+
+/** Variables whose value is never printed, not even a bad one. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|API_KEY/i;
+
+/** How a bad value appears in the start-up error: secrets hidden, URL credentials masked. */
+function shownValue(name: string, raw: string): string {
+  if (SECRET_NAME.test(name)) return `(hidden, ${raw.length} characters)`;
+  return JSON.stringify(redactUrl(raw));
+}
+
+/** A URL with its user and password (`redis://user:pass@host`) replaced by `***`. */
+export function redactUrl(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, '$1***@');
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

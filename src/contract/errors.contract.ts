@@ -26,6 +26,8 @@ export const REST_ERROR_CODES = [
   'BAD_REQUEST',
   'BAD_UPLOAD',
   'UPLOAD_TOO_LARGE',
+  /** An upload's body stopped moving for KILN_UPLOAD_IDLE_TIMEOUT_MS (408); nothing was kept. */
+  'UPLOAD_IDLE_TIMEOUT',
   'UNSUPPORTED_KIND',
   /** A zip upload over KILN_ZIP_MAX_ENTRIES, KILN_ZIP_MAX_BYTES or KILN_ZIP_MAX_RATIO (413). */
   'ARCHIVE_TOO_LARGE',
@@ -33,6 +35,10 @@ export const REST_ERROR_CODES = [
   'UNSAFE_ARCHIVE',
   /** A zip that cannot be read: truncated, corrupt, encrypted, or an unsupported compression (415). */
   'ARCHIVE_UNREADABLE',
+  /** A JSON or form body over its limit (413); files go to POST /uploads. */
+  'PAYLOAD_TOO_LARGE',
+  /** A `Range` that no byte of the output satisfies (416, with `Content-Range: bytes *\/size`). */
+  'RANGE_NOT_SATISFIABLE',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
@@ -43,6 +49,8 @@ export const REST_ERROR_CODES = [
   'INVALID_OPTIONS',
   'USERNAME_TAKEN',
   'INVALID_CREDENTIALS',
+  /** Too many failed sign-ins for the username or from the address (429, with `Retry-After`). */
+  'TOO_MANY_ATTEMPTS',
   'CONFLICT',
   'INTERNAL',
 ] as const;

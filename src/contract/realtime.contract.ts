@@ -9,6 +9,9 @@ export const REALTIME_NAMESPACE = '/realtime';
 /** The `message` of the connect error when the token is missing, forged, expired or logged out. */
 export const UNAUTHORIZED = 'unauthorized';
 
+/** The `message` of the connect error when a browser page of an origin not allowed (KILN_CORS_ORIGINS) connects. */
+export const ORIGIN_NOT_ALLOWED = 'origin not allowed';
+
 /** Fields every task event carries. */
 export interface TaskEventBase {
   /** The session stream's entry id (`<ms>-<seq>`): increases per session; pass the last one seen as `lastEventId` to resume. */

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import {
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -9,9 +9,12 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { AuthService } from '../auth/auth.service';
+import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
+import { CorsPolicy } from '../http/cors-policy';
 import {
   type ClientToServerEvents,
   type HandshakeAuth,
+  ORIGIN_NOT_ALLOWED,
   REALTIME_NAMESPACE,
   type ServerToClientEvents,
   UNAUTHORIZED,
@@ -49,21 +52,27 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
 @WebSocketGateway({
   namespace: REALTIME_NAMESPACE,
   transports: ['websocket'],
-  cors: { origin: true },
 })
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RealtimeGateway.name);
 
   @WebSocketServer() private readonly namespace!: RealtimeNamespace;
+  private readonly cors: CorsPolicy;
 
   constructor(
     private readonly auth: AuthService,
     private readonly stream: SessionStream,
     private readonly subscriptions: SessionSubscriptions,
-  ) {}
+    @Inject(KILN_CONFIG) config: Pick<KilnConfig, 'corsOrigins'>,
+  ) {
+    this.cors = new CorsPolicy(config.corsOrigins);
+  }
 
   afterInit(namespace: RealtimeNamespace): void {
     namespace.use((socket, next) => {
+      // Browsers apply no CORS to websockets: a page of another site is refused here instead.
+      const { origin, host } = socket.handshake.headers;
+      if (!this.cors.allows(origin, host)) return next(new Error(ORIGIN_NOT_ALLOWED));
       const { token } = (socket.handshake.auth ?? {}) as Partial<HandshakeAuth>;
       if (typeof token !== 'string' || token === '') return next(new Error(UNAUTHORIZED));
       this.auth.verify(token).then(

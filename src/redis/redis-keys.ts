@@ -18,6 +18,18 @@ export class RedisKeys {
   session(sessionId: string): string {
     return `${this.prefix}:session:${sessionId}`;
   }
+  /** Counter of sign-in attempts for a username (lower-cased) that did not succeed; expires with its window. */
+  loginFailuresOfUser(username: string): string {
+    return `${this.prefix}:login-failures:user:${username}`;
+  }
+  /** Counter of sign-in attempts from an address that did not succeed; expires with its window. */
+  loginFailuresFromAddress(address: string): string {
+    return `${this.prefix}:login-failures:address:${address}`;
+  }
+  /** Marker: this address signed in as this username (lower-cased) lately. */
+  loginKnownAddress(username: string, address: string): string {
+    return `${this.prefix}:login-known:${username}:${address}`;
+  }
 
   // assets
   /** String: the asset record as JSON. */

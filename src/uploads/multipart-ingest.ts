@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BadUploadError, UploadTooLargeError } from './upload.errors';
+import { BadUploadError, UploadIdleTimeoutError, UploadTooLargeError } from './upload.errors';
 
 /** A file of the request, written to a temp path while it streamed in. */
 export interface IngestedFile {
@@ -20,12 +20,21 @@ export interface IngestLimits {
   maxFileBytes: number;
   maxFiles: number;
   headBytes: number;
+  /** The body may move no byte for this long (KILN_UPLOAD_IDLE_TIMEOUT_MS); then 408. */
+  idleTimeoutMs: number;
 }
+
+const INTERRUPTED = 'The upload was interrupted before it finished; nothing was stored.';
 
 /**
  * Streams every `files` part of a multipart request to its own temp file, hashing and counting
- * as the bytes pass: nothing is held whole in memory. On any failure every temp file written
- * so far is removed (by `removeTemp`) before the error is thrown.
+ * as the bytes pass: nothing is held whole in memory.
+ *
+ * However the request ends early (a file over the limit, a bad part, the client going away, a
+ * connection reset, no byte for `idleTimeoutMs`, a disk error), reading stops at once, every temp
+ * file written so far is closed and removed (by `removeTemp`), and then the error is thrown. An
+ * error thrown while the body is still unread is answered with `Connection: close` (see
+ * KilnErrorFilter), so the rest of the body is never read.
  */
 export async function ingestMultipart(
   request: IncomingMessage,
@@ -33,14 +42,13 @@ export async function ingestMultipart(
   tempPath: () => string,
   removeTemp: (path: string) => Promise<void>,
 ): Promise<IngestedFile[]> {
-  const files: IngestedFile[] = [];
-  const writes: Promise<void>[] = [];
-  let failure: Error | undefined;
-
+  if (request.destroyed && !request.complete) throw new BadUploadError(INTERRUPTED);
   let parser: busboy.Busboy;
   try {
     parser = busboy({
       headers: request.headers,
+      // curl and browsers send the filename's UTF-8 bytes as they are; busboy reads latin1 by default.
+      defParamCharset: 'utf8',
       limits: {
         fileSize: limits.maxFileBytes,
         files: limits.maxFiles,
@@ -52,69 +60,105 @@ export async function ingestMultipart(
     throw new BadUploadError('Send the files as multipart/form-data, in a field named "files".');
   }
 
-  const done = new Promise<void>((resolve, reject) => {
-    parser.on('file', (field, stream, info) => {
-      const filename = safeFilename(info.filename);
-      if (field !== 'files' || failure) {
-        if (!failure && field !== 'files')
-          failure = new BadUploadError(
-            `Unexpected file field "${field}"; send files in the "files" field.`,
-          );
-        stream.resume();
-        return;
-      }
-      const path = tempPath();
-      const probe = new HashingProbe(limits.headBytes);
-      const file: IngestedFile = {
-        filename,
-        tempPath: path,
-        bytes: 0,
-        sha256: '',
-        head: Buffer.alloc(0),
-      };
-      files.push(file);
-      // busboy truncates the file at the limit and discards the rest of it; the temp file goes below.
-      stream.on('limit', () => {
-        failure ??= new UploadTooLargeError(filename, limits.maxFileBytes);
-      });
-      writes.push(
-        pipeline(stream, probe, createWriteStream(path)).then(() => {
-          file.bytes = probe.bytes;
-          file.sha256 = probe.digest();
-          file.head = probe.head();
-        }),
+  const files: IngestedFile[] = [];
+  const writes: Promise<void>[] = [];
+  let failure: Error | undefined;
+  let settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  /** The first failure wins: stop reading, end the parser (and the file it is writing), throw. */
+  const fail = (error: Error) => {
+    if (failure) return;
+    failure = error;
+    request.unpipe(parser);
+    // Deferred: busboy may be mid-callback (a 'limit' is emitted from inside its write).
+    process.nextTick(() => parser.destroy(error));
+    settle?.reject(error);
+  };
+  /** A part that is not kept: drained, and an error ending it is of no interest. */
+  const skip = (stream: NodeJS.ReadableStream) => {
+    stream.on('error', () => undefined);
+    stream.resume();
+  };
+  const interrupted = () => fail(new BadUploadError(INTERRUPTED));
+  const onClose = () => {
+    if (!request.complete) interrupted();
+  };
+  const onIdle = () => fail(new UploadIdleTimeoutError(limits.idleTimeoutMs));
+
+  parser.on('file', (field, stream, info) => {
+    if (failure) {
+      skip(stream);
+      return;
+    }
+    if (field !== 'files') {
+      skip(stream);
+      fail(
+        new BadUploadError(`Unexpected file field "${field}"; send files in the "files" field.`),
       );
-    });
-    parser.on('filesLimit', () => {
-      failure ??= new BadUploadError(`Send at most ${limits.maxFiles} files in one upload.`);
-    });
-    parser.on('error', (error: Error) =>
-      reject(new BadUploadError(`The multipart body could not be read: ${error.message}`)),
-    );
-    parser.on('close', resolve);
-    request.on('aborted', () =>
-      reject(new BadUploadError('The upload was interrupted before it finished.')),
-    );
+      return;
+    }
+    const filename = safeFilename(info.filename);
+    const file: IngestedFile = {
+      filename,
+      tempPath: tempPath(),
+      bytes: 0,
+      sha256: '',
+      head: Buffer.alloc(0),
+    };
+    files.push(file);
+    // busboy stops the file at the limit; the request stops here too, and the temp file goes below.
+    stream.on('limit', () => fail(new UploadTooLargeError(filename, limits.maxFileBytes)));
+    const probe = new HashingProbe(limits.headBytes);
+    const sink = createWriteStream(file.tempPath);
+    // Removal must wait for the file to be closed: one still opening would come back after it.
+    const closed = new Promise<void>((resolve) => sink.once('close', resolve));
+    const write = pipeline(stream, probe, sink)
+      .then(() => {
+        file.bytes = probe.bytes;
+        file.sha256 = probe.digest();
+        file.head = probe.head();
+      })
+      .catch((error: unknown) => {
+        fail(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      })
+      .finally(() => closed);
+    // Awaited below; marked handled now, as it may fail before the await reaches it.
+    write.catch(() => undefined);
+    writes.push(write);
   });
+  parser.on('filesLimit', () =>
+    fail(new BadUploadError(`Send at most ${limits.maxFiles} files in one upload.`)),
+  );
+  parser.on('error', (error: Error) =>
+    fail(new BadUploadError(`The multipart body could not be read: ${error.message}`)),
+  );
+  parser.on('close', () => settle?.resolve());
+  request.on('aborted', interrupted);
+  request.on('error', interrupted);
+  request.on('close', onClose);
+  request.setTimeout(limits.idleTimeoutMs, onIdle);
 
   try {
     request.pipe(parser);
     await done;
-    const settled = await Promise.allSettled(writes);
-    const writeError = settled.find(
-      (result): result is PromiseRejectedResult => result.status === 'rejected',
-    );
-    if (failure) throw failure;
-    if (writeError) throw writeError.reason;
+    await Promise.all(writes);
     if (files.length === 0)
       throw new BadUploadError(
         'No file found: send one or more files in the multipart field "files".',
       );
     return files;
   } catch (error) {
+    fail(error instanceof Error ? error : new Error(String(error)));
     await Promise.allSettled(writes);
     await Promise.all(files.map((file) => removeTemp(file.tempPath)));
-    throw error;
+    throw failure ?? error;
+  } finally {
+    request.off('aborted', interrupted);
+    request.off('error', interrupted);
+    request.off('close', onClose);
+    request.off('timeout', onIdle);
   }
 }
 
@@ -148,13 +192,17 @@ class HashingProbe extends Transform {
   }
 }
 
-/** The base name only, without control characters: it is shown back and used for extension hints. */
+/** Control characters (C0, DEL, C1) and the bidirectional overrides that can disguise an extension. */
+const UNSAFE_CHARACTERS = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+const MAX_FILENAME_CHARACTERS = 255;
+
+/**
+ * The base name only, as sent but normalized to NFC, without control characters: it is shown
+ * back and used for extension hints.
+ */
 export function safeFilename(raw: string | undefined): string {
-  const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  const cleaned = [...base]
-    .filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f)
-    .join('')
-    .trim()
-    .slice(0, 255);
-  return cleaned || 'upload';
+  const base = (raw ?? '').normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(UNSAFE_CHARACTERS, '').trim();
+  // Cut by characters, not UTF-16 units, so no surrogate pair is split.
+  return [...cleaned].slice(0, MAX_FILENAME_CHARACTERS).join('').trim() || 'upload';
 }

@@ -86,3 +86,13 @@ export class ArchiveUnreadableError extends KilnError {
     );
   }
 }
+
+export class UploadIdleTimeoutError extends KilnError {
+  constructor(idleTimeoutMs: number) {
+    super(
+      'UPLOAD_IDLE_TIMEOUT',
+      `The upload sent no byte for ${idleTimeoutMs} ms (KILN_UPLOAD_IDLE_TIMEOUT_MS) and was cut; nothing was stored. Send it again.`,
+      HttpStatus.REQUEST_TIMEOUT,
+    );
+  }
+}

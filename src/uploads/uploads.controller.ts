@@ -8,6 +8,7 @@ import {
   ApiCreatedResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiRequestTimeoutResponse,
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
@@ -18,6 +19,7 @@ import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { IngestUploadCommand } from './commands/ingest-upload/ingest-upload.command';
+import { MAX_FILES_PER_UPLOAD } from './commands/ingest-upload/ingest-upload.handler';
 import { UploadResultView } from './upload.view';
 
 @ApiTags('uploads')
@@ -33,6 +35,7 @@ export class UploadsController {
   @ApiOperation({
     summary: 'Upload one or more files; they become assets, each with a `process` task',
     description:
+      `At most ${MAX_FILES_PER_UPLOAD} files, each at most KILN_MAX_UPLOAD_BYTES. ` +
       'Files that belong together become one asset (each image is its own today); a zip is one asset whose files are its entries. ' +
       'All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
   })
@@ -41,14 +44,23 @@ export class UploadsController {
     schema: {
       type: 'object',
       required: ['files'],
-      properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+      properties: {
+        files: {
+          type: 'array',
+          maxItems: MAX_FILES_PER_UPLOAD,
+          items: { type: 'string', format: 'binary' },
+        },
+      },
     },
   })
   @ApiCreatedResponse({ type: UploadResultView })
   @ApiBadRequestResponse({
     type: ErrorBodyDto,
-    description:
-      'Not multipart, no files, a file name that cannot be kept, or an interrupted upload (`BAD_UPLOAD`)',
+    description: `Not multipart, no files, more than ${MAX_FILES_PER_UPLOAD} files, a file name that cannot be kept, or an interrupted upload (\`BAD_UPLOAD\`)`,
+  })
+  @ApiRequestTimeoutResponse({
+    type: ErrorBodyDto,
+    description: `The body sent no byte for KILN_UPLOAD_IDLE_TIMEOUT_MS (\`UPLOAD_IDLE_TIMEOUT\`); nothing is stored`,
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorBodyDto,

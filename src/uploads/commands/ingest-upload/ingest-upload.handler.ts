@@ -63,6 +63,7 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         maxFileBytes: this.config.maxUploadBytes,
         maxFiles: MAX_FILES_PER_UPLOAD,
         headBytes: SNIFF_HEAD_BYTES,
+        idleTimeoutMs: this.config.uploadIdleTimeoutMs,
       },
       () => this.storage.tempPath('.upload'),
       (path) => this.storage.removeTemp(path),
