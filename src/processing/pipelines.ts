@@ -9,7 +9,7 @@ import type { AssetKind, StepName, StepResult } from './step.types';
 export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   image: ['inspect', 'render', 'variants'],
   // Filled by the issues that bring these kinds: inspect → convert → optimize → render,
-  // inspect → pack → variants → render and inspect → render (see DESIGN.md, "Asset kinds").
+  // inspect → pack → variants → render and inspect → render (see docs/design.md, "Asset kinds").
   mesh: [],
   'texture-set': [],
   substance: [],

@@ -1,11 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { IMAGE_FIXTURES as IMAGES } from '../../test/support/fixtures';
 import runStepTask from './step.worker';
 import type { PipelineRequest } from './step.types';
-
-const IMAGES = resolve(__dirname, '../..', '../shared/fixtures/image');
 
 /** Everything posted on the port so far. */
 function drain(port: MessagePort): unknown[] {

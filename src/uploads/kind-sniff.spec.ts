@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
+import { FIXTURES } from '../../test/support/fixtures';
 import { SNIFF_BYTES, sniffKind } from './kind-sniff';
-
-const FIXTURES = resolve(__dirname, '../..', '../shared/fixtures');
 const MODEL_EXTENSIONS = new Set([
   '.obj',
   '.mtl',

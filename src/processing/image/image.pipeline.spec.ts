@@ -1,13 +1,12 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
 import { PIPELINES } from '../pipelines';
 import type { PipelineRequest, StepName } from '../step.types';
 import { decodeOnce, openImage } from './image-decode';
 import { IMAGE_STEPS, runImagePipeline } from './image.pipeline';
-
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
 
 describe('runImagePipeline', () => {
   let workDir: string;
