@@ -26,6 +26,11 @@ export function isTaskTypeSupported(kind: AssetKind, type: TaskType): boolean {
   return type === 'process' ? (PIPELINES[kind]?.length ?? 0) > 0 : isStepSupported(kind, type);
 }
 
+/** The steps a task of `type` runs on an asset of `kind`: its pipeline for `process`, else the one step. */
+export function stepsOfTask(kind: AssetKind, type: TaskType): readonly StepName[] {
+  return type === 'process' ? PIPELINES[kind] : [type];
+}
+
 export function stepNotSupported(kind: string, step: string): ProcessingError {
   const steps = (PIPELINES as Partial<Record<string, readonly StepName[]>>)[kind];
   const available = steps?.length ? `; ${kind} assets support ${steps.join(', ')}` : '';

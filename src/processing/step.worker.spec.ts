@@ -94,6 +94,20 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
     });
   });
 
+  it('answers an option no step of the task takes with INVALID_OPTIONS, before any work', async () => {
+    expect(
+      await run({ steps: ['inspect', 'render', 'variants'], options: { size: 64, dpi: 300 } }),
+    ).toEqual({
+      ok: false,
+      error: {
+        code: 'INVALID_OPTIONS',
+        message: 'Unknown option "dpi"; the options here are size (render), maxSize (variants).',
+        retryable: false,
+      },
+    });
+    expect(await readdir(workDir)).toEqual([]);
+  });
+
   it.each([
     ['mesh', 'inspect', 'Step "inspect" is not available for mesh assets.'],
     [

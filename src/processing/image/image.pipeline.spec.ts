@@ -70,6 +70,18 @@ describe('runImagePipeline', () => {
     expect(shared.equals(alone)).toBe(true);
   });
 
+  it("hands each step its own options of a process task's: render takes size, variants maxSize", async () => {
+    await runImagePipeline(
+      {
+        ...request([...PIPELINES.image], 'CesiumLogoFlat.png'),
+        options: { size: 64, maxSize: 100 },
+      },
+      ctx(),
+    );
+    expect(await sharp(join(workDir, 'thumbnail.png')).metadata()).toMatchObject({ width: 64 });
+    expect(await sharp(join(workDir, 'preview.webp')).metadata()).toMatchObject({ width: 100 });
+  });
+
   it('decodes a PNG once into memory, and leaves a JPEG to shrink on load', async () => {
     const png = await openImage(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png');
     const jpeg = await openImage(join(IMAGES, 'Collada_Sample.jpg'), 'Collada_Sample.jpg');
