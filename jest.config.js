@@ -1,6 +1,10 @@
 /**
  * Two projects, one run: unit specs beside the code, and end-to-end specs in test/ that start
  * the built app as a child process. Both share a real Redis (see test/redis.global-setup.ts).
+ *
+ * Timeouts fit a loaded 2-core CI machine, for tests and set-up/tear-down hooks alike (a hook
+ * takes the test timeout unless it names its own). jest reads `testTimeout` from the top level
+ * only, never from a project, so the e2e project raises its own in a setup file.
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = {
@@ -13,8 +17,16 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Unit specs: a Nest testing module on real Redis, a thread pool, a 4096² image.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60000 },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-timeouts.ts'],
+    },
   ],
 };

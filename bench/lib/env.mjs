@@ -15,7 +15,8 @@ import Redis from 'ioredis';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 export const DIST_MAIN = join(REPO_ROOT, 'dist', 'main.js');
-export const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures');
+/** The repository's own test fixtures (test/fixtures/SOURCES.md); big inputs are generated. */
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 
 /** CommonJS modules of the build (constants only: encoder settings, job options). */
 export const requireFromRepo = createRequire(join(REPO_ROOT, 'package.json'));

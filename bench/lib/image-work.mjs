@@ -26,6 +26,7 @@ export function loadImageSettings() {
   const { IMAGE_INSPECT_DEFAULTS } = dist('image.inspect.js');
   const { IMAGE_RENDER_DEFAULTS } = dist('image.render.js');
   const { IMAGE_VARIANTS_DEFAULTS } = dist('image.variants.js');
+  const { STEP_OPTION_SCHEMAS } = requireFromRepo('./dist/processing/step-options.js');
   const pipelineJs = join(REPO_ROOT, 'dist', 'processing', 'image', 'image.pipeline.js');
   const sharedDecode = typeof decode.decodeOnce === 'function';
   const concurrentSteps =
@@ -41,9 +42,9 @@ export function loadImageSettings() {
     concurrentSteps,
     pixelLimit: decode.IMAGE_PIXEL_LIMIT,
     sampleSize: IMAGE_INSPECT_DEFAULTS.dominantSampleSize,
-    thumbSize: IMAGE_RENDER_DEFAULTS.size,
+    thumbSize: STEP_OPTION_SCHEMAS.render.size.default,
     pngCompressionLevel: IMAGE_RENDER_DEFAULTS.compressionLevel,
-    previewMaxSize: IMAGE_VARIANTS_DEFAULTS.maxSize,
+    previewMaxSize: STEP_OPTION_SCHEMAS.variants.maxSize.default,
     webpQuality: IMAGE_VARIANTS_DEFAULTS.quality,
     webpEffort: IMAGE_VARIANTS_DEFAULTS.effort,
     sharedDecode,

@@ -9,7 +9,7 @@ import type { AssetKind, StepName, StepResult } from './step.types';
 export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   image: ['inspect', 'render', 'variants'],
   // Filled by the issues that bring these kinds: inspect → convert → optimize → render,
-  // inspect → pack → variants → render and inspect → render (see DESIGN.md, "Asset kinds").
+  // inspect → pack → variants → render and inspect → render (see docs/design.md, "Asset kinds").
   mesh: [],
   'texture-set': [],
   substance: [],
@@ -24,6 +24,11 @@ export function isStepSupported(kind: AssetKind, step: StepName): boolean {
 /** Whether a task of `type` can run on an asset of `kind`: `process` needs a pipeline, a step must be in it. */
 export function isTaskTypeSupported(kind: AssetKind, type: TaskType): boolean {
   return type === 'process' ? (PIPELINES[kind]?.length ?? 0) > 0 : isStepSupported(kind, type);
+}
+
+/** The steps a task of `type` runs on an asset of `kind`: its pipeline for `process`, else the one step. */
+export function stepsOfTask(kind: AssetKind, type: TaskType): readonly StepName[] {
+  return type === 'process' ? PIPELINES[kind] : [type];
 }
 
 export function stepNotSupported(kind: string, step: string): ProcessingError {

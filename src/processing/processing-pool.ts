@@ -31,7 +31,7 @@ export const PROCESSING_POOL_OPTIONS = Symbol('PROCESSING_POOL_OPTIONS');
 
 /**
  * Caps each thread's JS heap. It does not bound libvips or the typed arrays of three's loaders:
- * the pixel limit and the step timeout do (DESIGN.md, "Processing choices").
+ * the pixel limit and the step timeout do (docs/design.md, "Processing choices").
  */
 export const WORKER_MAX_OLD_GENERATION_MB = 1024;
 

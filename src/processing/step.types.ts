@@ -12,7 +12,7 @@ export interface StepRequest {
   filename: string;
   /** An empty folder of this task's own where the step writes its outputs. */
   workDir: string;
-  /** Step options, e.g. `{ size: 1024 }` for `render`; unknown keys are ignored. */
+  /** Step options, e.g. `{ size: 1024 }` for `render`, as `STEP_OPTION_SCHEMAS` describes them. */
   options: Record<string, unknown>;
 }
 

@@ -1,11 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { IMAGE_FIXTURES as IMAGES } from '../../test/support/fixtures';
 import runStepTask from './step.worker';
 import type { PipelineRequest } from './step.types';
-
-const IMAGES = resolve(__dirname, '../..', '../shared/fixtures/image');
 
 /** Everything posted on the port so far. */
 function drain(port: MessagePort): unknown[] {
@@ -93,6 +92,20 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
       ok: false,
       error: { code: 'INVALID_OPTIONS', retryable: false },
     });
+  });
+
+  it('answers an option no step of the task takes with INVALID_OPTIONS, before any work', async () => {
+    expect(
+      await run({ steps: ['inspect', 'render', 'variants'], options: { size: 64, dpi: 300 } }),
+    ).toEqual({
+      ok: false,
+      error: {
+        code: 'INVALID_OPTIONS',
+        message: 'Unknown option "dpi"; the options here are size (render), maxSize (variants).',
+        retryable: false,
+      },
+    });
+    expect(await readdir(workDir)).toEqual([]);
   });
 
   it.each([

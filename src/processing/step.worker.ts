@@ -1,5 +1,6 @@
 import { runImagePipeline } from './image/image.pipeline';
 import { isStepSupported, stepNotSupported } from './pipelines';
+import { checkTaskOptions } from './step-options';
 import {
   toStepFailure,
   type ProgressMessage,
@@ -34,6 +35,8 @@ export default async function runStepTask({
     const run = KIND_RUNNERS[request.kind];
     const unsupported = request.steps.find((step) => !run || !isStepSupported(request.kind, step));
     if (!run || unsupported) throw stepNotSupported(request.kind, unsupported ?? request.steps[0]);
+    // The API checked them already (StartTask); a task queued before that check still fails here.
+    checkTaskOptions(request.steps, request.options);
     return { ok: true, result: await run(request, ctx) };
   } catch (error) {
     return { ok: false, error: toStepFailure(error, request.steps[current] ?? 'first') };

@@ -9,8 +9,9 @@ import { KilnConfig, loadConfig } from '../config/kiln-config';
 import { LocalStorage } from './local-storage';
 import { STORAGE, Storage } from './storage';
 import { StorageModule } from './storage.module';
+import { IMAGE_FIXTURES } from '../../test/support/fixtures';
 
-const FIXTURE = '/work/shared/fixtures/image/CesiumLogoFlat.png';
+const FIXTURE = join(IMAGE_FIXTURES, 'CesiumLogoFlat.png');
 
 describe('LocalStorage', () => {
   let dataDir: string;

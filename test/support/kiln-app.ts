@@ -8,7 +8,8 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contr
 import { cleanUpTestRedis, connectTestRedis } from './test-redis';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
-export const FIXTURES = resolve(REPO_ROOT, '../shared/fixtures');
+/** Kept for specs that import it from here; it is `test/support/fixtures.ts`'s. */
+export { FIXTURES } from './fixtures';
 
 /** A Kiln process started from the build (`dist/main.js`), as `npm start` runs it. */
 export interface RunningKiln {

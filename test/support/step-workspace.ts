@@ -1,10 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { StepContext } from '../../src/processing/step.types';
-
-/** The shared image fixtures (never copied into the repo). */
-export const IMAGE_FIXTURES = resolve(__dirname, '../..', '../shared/fixtures/image');
 
 /** A temp folder per test with an empty `work/` dir inside, and a context recording progress. */
 export interface StepWorkspace {

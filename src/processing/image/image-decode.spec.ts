@@ -1,11 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
 import { ProcessingError } from '../processing.error';
 import { IMAGE_PIXEL_LIMIT, openImage } from './image-decode';
 
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
 const HALF_ONE = 0x3c00;
 
 /** A PNG chunk with its CRC. */

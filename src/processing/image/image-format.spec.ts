@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
 import {
   ImageHeaderError,
   formatFromFilename,
@@ -8,7 +9,6 @@ import {
   readTgaHeader,
 } from './image-format';
 
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
 const fixture = (name: string) => readFileSync(join(IMAGES, name));
 
 /** A Radiance file with flat (not run-length encoded) RGBE pixels: widths under 8 are always flat. */

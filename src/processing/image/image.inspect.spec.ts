@@ -1,6 +1,8 @@
-import { IMAGE_FIXTURES as IMAGES, useStepWorkspace } from '../../../test/support/step-workspace';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
+import { useStepWorkspace } from '../../../test/support/step-workspace';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { ProcessingError } from '../processing.error';
 import type { StepRequest } from '../step.types';
 import { inspectImage } from './image.inspect';
@@ -81,6 +83,47 @@ describe('inspectImage', () => {
       '#f8d808',
       '#08f8f8',
     ]);
+  });
+
+  /** A 64×32 RGBA PNG: its left three quarters transparent black, its right quarter opaque red. */
+  async function redBesideTransparentBlack(bitDepth: 8 | 16): Promise<string> {
+    const [width, height, max] = [64, 32, bitDepth === 8 ? 255 : 65535];
+    const raw =
+      bitDepth === 8 ? new Uint8Array(width * height * 4) : new Uint16Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) if (i % width >= 48) raw.set([max, 0, 0, max], i * 4);
+    const path = join(ws.root, `red-${bitDepth}.png`);
+    const image = sharp(raw, { raw: { width, height, channels: 4 } });
+    await (bitDepth === 16 ? image.toColourspace('rgb16') : image).png().toFile(path);
+    expect(await sharp(path).metadata()).toMatchObject({
+      channels: 4,
+      hasAlpha: true,
+      depth: bitDepth === 8 ? 'uchar' : 'ushort',
+    });
+    return path;
+  }
+
+  it.each([8, 16] as const)(
+    'does not count transparent pixels in the dominant colour: a %i-bit PNG three quarters transparent black, one quarter red, is red',
+    async (bitDepth) => {
+      const path = await redBesideTransparentBlack(bitDepth);
+      const result = await inspectImage(request(path, 'red.png'), ws.ctx());
+      expect(result.metadata).toMatchObject({ hasAlpha: true, dominantColor: '#f80808' });
+    },
+  );
+
+  it('refuses any option, since inspect takes none', async () => {
+    const run = inspectImage(
+      {
+        ...request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'),
+        options: { size: 64 },
+      },
+      ws.ctx(),
+    );
+    await expect(run).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Unknown option "size"; step "inspect" takes no options.',
+    });
+    expect(await readdir(ws.workDir)).toEqual([]);
   });
 
   it('reports ws.progress from 0 to 1, rising, with a step in between', async () => {

@@ -1,13 +1,12 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import sharp from 'sharp';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
 import { PIPELINES } from '../pipelines';
 import type { PipelineRequest, StepName } from '../step.types';
 import { decodeOnce, openImage } from './image-decode';
 import { IMAGE_STEPS, runImagePipeline } from './image.pipeline';
-
-const IMAGES = resolve(__dirname, '../../..', '../shared/fixtures/image');
 
 describe('runImagePipeline', () => {
   let workDir: string;
@@ -69,6 +68,18 @@ describe('runImagePipeline', () => {
     await runImagePipeline(request(['render'], 'CesiumLogoFlat.png'), ctx());
     const alone = await sharp(join(workDir, 'thumbnail.png')).raw().toBuffer();
     expect(shared.equals(alone)).toBe(true);
+  });
+
+  it("hands each step its own options of a process task's: render takes size, variants maxSize", async () => {
+    await runImagePipeline(
+      {
+        ...request([...PIPELINES.image], 'CesiumLogoFlat.png'),
+        options: { size: 64, maxSize: 100 },
+      },
+      ctx(),
+    );
+    expect(await sharp(join(workDir, 'thumbnail.png')).metadata()).toMatchObject({ width: 64 });
+    expect(await sharp(join(workDir, 'preview.webp')).metadata()).toMatchObject({ width: 100 });
   });
 
   it('decodes a PNG once into memory, and leaves a JPEG to shrink on load', async () => {

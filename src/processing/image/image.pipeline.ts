@@ -1,4 +1,5 @@
 import { mergeStepResults, stepNotSupported } from '../pipelines';
+import { pickStepOptions } from '../step-options';
 import type {
   PipelineContext,
   PipelineRequest,
@@ -49,7 +50,7 @@ export async function runImagePipeline(
   const settled = await Promise.allSettled(
     runners.map(([step, run], index) =>
       run(
-        { ...request, step },
+        { ...request, step, options: pickStepOptions(step, request.options) },
         { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
         source,
       ),

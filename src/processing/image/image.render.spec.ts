@@ -1,4 +1,5 @@
-import { IMAGE_FIXTURES as IMAGES, useStepWorkspace } from '../../../test/support/step-workspace';
+import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
+import { useStepWorkspace } from '../../../test/support/step-workspace';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';

@@ -1,6 +1,6 @@
 import { writeOutputAtomically } from '../atomic-output';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
-import { readIntegerOption } from '../step-options';
+import { parseStepOptions } from '../step-options';
 import {
   IMAGE_DECODE_DEFAULTS,
   openImage,
@@ -11,8 +11,6 @@ import {
 export interface ImageVariantsOptions {
   /** The image already opened (and decoded) by the pipeline, shared by its steps; absent, the step opens the file. */
   source?: DecodedImage;
-  /** Long side of the preview at most, when the request gives no `maxSize`; never enlarged. */
-  maxSize: number;
   /** WebP quality and effort: sharp's defaults. Encoding dominates this step (~0.75 s for 2048² at effort 4). */
   quality: number;
   effort: number;
@@ -20,21 +18,16 @@ export interface ImageVariantsOptions {
 }
 
 export const IMAGE_VARIANTS_DEFAULTS: Readonly<ImageVariantsOptions> = {
-  maxSize: 2048,
   quality: 80,
   effort: 4,
   decode: IMAGE_DECODE_DEFAULTS,
 };
 
-/** The `maxSize` a request may ask for. */
-export const PREVIEW_SIZE_MIN = 16;
-export const PREVIEW_SIZE_MAX = 16383;
-
 export const PREVIEW_WEBP = 'preview.webp';
 
 /**
- * `variants` for images: `preview.webp`, its long side at most `options.maxSize` (default 2048),
- * never enlarged, aspect ratio kept; alpha is kept.
+ * `variants` for images: `preview.webp`, its long side at most `options.maxSize` (see
+ * `STEP_OPTION_SCHEMAS.variants`), never enlarged, aspect ratio kept; alpha is kept.
  */
 export async function buildImageVariants(
   request: StepRequest,
@@ -42,13 +35,7 @@ export async function buildImageVariants(
   options: Partial<ImageVariantsOptions> = {},
 ): Promise<StepResult> {
   const settings = { ...IMAGE_VARIANTS_DEFAULTS, ...options };
-  const maxSize = readIntegerOption(
-    request.options,
-    'maxSize',
-    settings.maxSize,
-    PREVIEW_SIZE_MIN,
-    PREVIEW_SIZE_MAX,
-  );
+  const { maxSize } = parseStepOptions('variants', request.options);
   ctx.progress(0);
   const image =
     settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));

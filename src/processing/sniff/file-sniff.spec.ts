@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
+import { FIXTURES } from '../../../test/support/fixtures';
 import { writeZip } from '../../../test/support/zip-writer';
 import {
   SNIFF_HEAD_BYTES,
@@ -10,8 +11,6 @@ import {
   readSniffInput,
   sniffFile,
 } from './file-sniff';
-
-const FIXTURES = resolve(__dirname, '../../..', '../shared/fixtures');
 const MODEL_EXTENSIONS = new Set([
   '.obj',
   '.mtl',

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { FIXTURES } from '../../../test/support/fixtures';
 import { deflateRawSync } from 'node:zlib';
 import { writeZip, type ZipFixtureEntry } from '../../../test/support/zip-writer';
 import type { KilnError } from '../../errors/kiln-error';
 import { extractZip, isSkipped, RATIO_FREE_BYTES, type ZipLimits } from './zip-extract';
 
-const FIXTURES = resolve(__dirname, '../../..', '../shared/fixtures');
 const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
 const JPEG = readFileSync(join(FIXTURES, 'image/Collada_Sample.jpg'));
 const DEFAULT_LIMITS: ZipLimits = { maxEntries: 10_000, maxBytes: 2 * 1024 ** 3, maxRatio: 200 };

@@ -3,7 +3,9 @@ import { CommandHandler, EventPublisher, type ICommandHandler } from '@nestjs/cq
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { KilnError } from '../../../errors/kiln-error';
-import { isTaskTypeSupported } from '../../../processing/pipelines';
+import { isTaskTypeSupported, stepsOfTask } from '../../../processing/pipelines';
+import { ProcessingError } from '../../../processing/processing.error';
+import { checkTaskOptions } from '../../../processing/step-options';
 import { Task } from '../../domain/task.aggregate';
 import {
   RUN_TASK_JOB,
@@ -28,6 +30,12 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
         'TASK_TYPE_NOT_SUPPORTED',
         `A ${command.kind} asset has no "${command.type}" step.`,
       );
+    }
+    try {
+      checkTaskOptions(stepsOfTask(command.kind, command.type), command.options); // as the worker will
+    } catch (error) {
+      if (error instanceof ProcessingError) throw new KilnError(error.code, error.message);
+      throw error;
     }
     const task = this.publisher.mergeObjectContext(
       Task.queue(

@@ -6,7 +6,8 @@ import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { FIXTURES } from '../../../../test/support/fixtures';
 import { multipartRequest, type MultipartFile } from '../../../../test/support/multipart-request';
 import { cleanUpTestRedis, connectTestRedis } from '../../../../test/support/test-redis';
 import { writeZip } from '../../../../test/support/zip-writer';
@@ -28,7 +29,6 @@ import { ASSET_GROUPINGS, ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-gro
 import { IngestUploadCommand } from './ingest-upload.command';
 import { IngestUploadHandler } from './ingest-upload.handler';
 
-const FIXTURES = resolve(__dirname, '../../../..', '../shared/fixtures');
 const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
 const JPEG = readFileSync(join(FIXTURES, 'image/Collada_Sample.jpg'));
 const TGA = readFileSync(join(FIXTURES, 'image/duckCM.tga'));

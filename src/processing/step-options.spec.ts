@@ -1,0 +1,163 @@
+import { STEP_NAMES, type StepName } from '../contract';
+import { PIPELINES } from './pipelines';
+import { ProcessingError } from './processing.error';
+import {
+  STEP_OPTION_SCHEMAS,
+  checkTaskOptions,
+  parseStepOptions,
+  pickStepOptions,
+} from './step-options';
+
+/** The error `run` throws, for exact assertions on code and message. */
+function failure(run: () => unknown): { code: string; message: string; retryable: boolean } {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof ProcessingError)) throw error;
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  }
+  throw new Error('expected a ProcessingError, nothing was thrown');
+}
+
+const invalid = (message: string) => ({ code: 'INVALID_OPTIONS', message, retryable: false });
+
+describe('STEP_OPTION_SCHEMAS', () => {
+  it('describes every step, and only render and variants take options so far', () => {
+    expect(Object.keys(STEP_OPTION_SCHEMAS).sort()).toEqual([...STEP_NAMES].sort());
+    expect(
+      Object.fromEntries(
+        Object.entries(STEP_OPTION_SCHEMAS).map(([step, schema]) => [step, Object.keys(schema)]),
+      ),
+    ).toEqual({
+      inspect: [],
+      convert: [],
+      optimize: [],
+      render: ['size'],
+      pack: [],
+      variants: ['maxSize'],
+    });
+  });
+
+  it('has defaults within their own ranges', () => {
+    for (const schema of Object.values(STEP_OPTION_SCHEMAS))
+      for (const rule of Object.values(schema) as Array<{
+        min: number;
+        max: number;
+        default: number;
+      }>)
+        expect(rule.default >= rule.min && rule.default <= rule.max).toBe(true);
+  });
+});
+
+describe('parseStepOptions', () => {
+  describe.each([
+    ['render', 'size', 16, 4096, 512],
+    ['variants', 'maxSize', 16, 16383, 2048],
+  ] as const)('%s: %s', (step, key, min, max, fallback) => {
+    it(`takes ${key} from ${min} to ${max}, and ${fallback} when absent`, () => {
+      expect(parseStepOptions(step, {})).toEqual({ [key]: fallback });
+      for (const value of [min, min + 1, 1024, max - 1, max])
+        expect(parseStepOptions(step, { [key]: value })).toEqual({ [key]: value });
+    });
+
+    it.each([
+      [min - 1, String(min - 1)],
+      [max + 1, String(max + 1)],
+      [1e9, '1000000000'],
+      [-5, '-5'],
+      [0, '0'],
+      [100.5, '100.5'],
+      ['abc', '"abc"'],
+      ['1024', '"1024"'],
+      [null, 'null'],
+      [true, 'true'],
+      [[1024], '[1024]'],
+      [{ px: 1024 }, '{"px":1024}'],
+    ])(`refuses ${key} %j, naming the key and its range`, (value, shown) => {
+      expect(failure(() => parseStepOptions(step, { [key]: value }))).toEqual(
+        invalid(`Option "${key}" must be a whole number from ${min} to ${max}; got ${shown}.`),
+      );
+    });
+
+    it('refuses a key the step does not take, naming the one it does', () => {
+      expect(failure(() => parseStepOptions(step, { [key]: 64, quality: 90 }))).toEqual(
+        invalid(`Unknown option "quality"; the options here are ${key} (${step}).`),
+      );
+    });
+  });
+
+  it.each(['inspect', 'convert', 'optimize', 'pack'] as const)(
+    'takes nothing for %s, and refuses any key',
+    (step) => {
+      expect(parseStepOptions(step, {})).toEqual({});
+      expect(failure(() => parseStepOptions(step, { size: 64 }))).toEqual(
+        invalid(`Unknown option "size"; step "${step}" takes no options.`),
+      );
+    },
+  );
+
+  it('refuses the variants option on render, since a step alone takes only its own', () => {
+    expect(failure(() => parseStepOptions('render', { maxSize: 512 }))).toEqual(
+      invalid('Unknown option "maxSize"; the options here are size (render).'),
+    );
+  });
+
+  it.each([
+    [null, 'null'],
+    [[], '[]'],
+    ['size=64', '"size=64"'],
+    [64, '64'],
+    [undefined, 'undefined'],
+  ])('refuses options that are not an object: %j', (options, shown) => {
+    expect(failure(() => parseStepOptions('render', options))).toEqual(
+      invalid(`Options must be a JSON object, e.g. {"size": 1024}; got ${shown}.`),
+    );
+  });
+
+  it('refuses a "__proto__" key as unknown rather than reading through it', () => {
+    const options = JSON.parse('{"__proto__": {"size": 64}}') as unknown;
+    expect(failure(() => parseStepOptions('render', options))).toEqual(
+      invalid('Unknown option "__proto__"; the options here are size (render).'),
+    );
+  });
+});
+
+describe('checkTaskOptions', () => {
+  const image: readonly StepName[] = PIPELINES.image;
+
+  it('takes, for a process task, the options of every step of the pipeline together', () => {
+    expect(() => checkTaskOptions(image, {})).not.toThrow();
+    expect(() => checkTaskOptions(image, { size: 64 })).not.toThrow();
+    expect(() => checkTaskOptions(image, { size: 64, maxSize: 300 })).not.toThrow();
+  });
+
+  it('refuses a key no step of the pipeline takes, naming every allowed key and its step', () => {
+    expect(failure(() => checkTaskOptions(image, { size: 64, colour: 'red' }))).toEqual(
+      invalid('Unknown option "colour"; the options here are size (render), maxSize (variants).'),
+    );
+  });
+
+  it('checks each key by the rule of its step', () => {
+    expect(failure(() => checkTaskOptions(image, { size: 64, maxSize: 1e9 }))).toEqual(
+      invalid('Option "maxSize" must be a whole number from 16 to 16383; got 1000000000.'),
+    );
+    expect(failure(() => checkTaskOptions(image, { size: 5000, maxSize: 300 }))).toEqual(
+      invalid('Option "size" must be a whole number from 16 to 4096; got 5000.'),
+    );
+  });
+
+  it('refuses every key for steps that take none', () => {
+    expect(failure(() => checkTaskOptions(['inspect', 'convert'], { size: 1 }))).toEqual(
+      invalid('Unknown option "size"; steps inspect, convert take no options.'),
+    );
+  });
+});
+
+describe('pickStepOptions', () => {
+  it("hands each step its own share of a task's options", () => {
+    const options = { size: 64, maxSize: 300 };
+    expect(pickStepOptions('inspect', options)).toEqual({});
+    expect(pickStepOptions('render', options)).toEqual({ size: 64 });
+    expect(pickStepOptions('variants', options)).toEqual({ maxSize: 300 });
+  });
+});
