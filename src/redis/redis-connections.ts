@@ -30,6 +30,11 @@ export class RedisConnections {
     return { url: this.url, maxRetriesPerRequest: null };
   }
 
+  /** Whether Redis answers right now (some connection is up): a shutdown waits on nothing else. */
+  reachable(): boolean {
+    return [...this.open].some((client) => client.status === 'ready');
+  }
+
   /**
    * Closes every connection: QUIT where Redis answers (pending replies still arrive), a plain
    * disconnect where it does not, so a Redis that is gone never holds the shutdown up.

@@ -114,13 +114,16 @@ async function ping(url: string, timeoutMs = 500): Promise<true | string> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined); // a refused connection is an answer here, not a fault
+  // A refused connection is an answer here, not a fault; its message says more than the
+  // "Connection is closed." that connect() rejects with.
+  let cause: string | undefined;
+  client.on('error', (error: Error) => (cause = error.message));
   try {
     await client.connect();
     const reply = await client.ping();
     return reply === 'PONG' ? true : `it answered PING with ${reply}`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return (cause ?? (error instanceof Error ? error.message : String(error))).replace(/\.$/, '');
   } finally {
     client.disconnect();
   }

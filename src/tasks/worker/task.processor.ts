@@ -69,6 +69,13 @@ export class TaskProcessor extends WorkerHost implements OnApplicationBootstrap,
   }
 
   private async drainWithin(graceMs: number): Promise<void> {
+    if (!this.connections.reachable()) {
+      // Redis is gone: no running task can be finished or handed back, so wait for nothing.
+      this.logger.warn(`Redis does not answer: closing the task worker without waiting`);
+      this.stopping.abort(new WorkerStoppedError());
+      await this.worker.close(true);
+      return;
+    }
     // Worker.close(): the fetch loop stops now; it resolves once the active jobs have ended.
     const closed = this.worker.close();
     if (this.running > 0) {
