@@ -126,13 +126,20 @@ describe('Stopping Kiln (SIGTERM)', () => {
         60_000,
       );
 
-    it('takes no new task, lets the running one finish, exits 0, and leaves the waiting ones untouched for another worker', async () => {
-      const first = await worker();
+    it('takes no new task, lets the running ones finish, exits 0, and leaves the waiting ones untouched for another worker', async () => {
+      // Two slots, both busy: when the first running task ends, a worker that still took jobs
+      // would start a waiting one there and then abort it.
+      const first = await worker({ KILN_WORKER_CONCURRENCY: '2' });
       const { socket, events } = await connectRealtime(api.baseUrl, { token: user.token });
       try {
-        const [running] = await upload([[slow, 'noise.png']]);
-        await waitFor('the slow task to start', () =>
-          events.some((e) => e.name === 'task.started' && e.payload.taskId === running),
+        const running = await upload([
+          [slow, 'noise-1.png'],
+          [slow, 'noise-2.png'],
+        ]);
+        await waitFor('both slow tasks to start', () =>
+          running.every((taskId) =>
+            events.some((e) => e.name === 'task.started' && e.payload.taskId === taskId),
+          ),
         );
         const waiting = await upload([
           [small, 'a.png'],
@@ -142,7 +149,9 @@ describe('Stopping Kiln (SIGTERM)', () => {
         first.process.kill('SIGTERM');
         expect(await exitOf(first.process)).toBe(0);
 
-        expect(await task(running)).toMatchObject({ state: 'succeeded', attempts: 1 });
+        for (const taskId of running) {
+          expect(await task(taskId)).toMatchObject({ state: 'succeeded', attempts: 1 });
+        }
         for (const taskId of waiting) {
           expect(await task(taskId)).toMatchObject({ state: 'queued', attempts: 0 });
           expect(await job(taskId)).toEqual({ state: 'waiting', attemptsMade: 0 });
