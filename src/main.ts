@@ -100,7 +100,10 @@ function stopOnSignals(
       process.exit(1);
     }, deadline).unref();
     shutDown(app, redis, worker).then(
-      () => process.exit(0),
+      () => {
+        logger.log('Stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error('Stopping failed', error);
         process.exit(1);

@@ -120,8 +120,7 @@ async function ping(url: string, timeoutMs = 500): Promise<true | string> {
   client.on('error', (error: Error) => (cause = error.message));
   try {
     await client.connect();
-    const reply = await client.ping();
-    return reply === 'PONG' ? true : `it answered PING with ${reply}`;
+    return (await client.ping()) === 'PONG' ? true : 'it did not answer PING with PONG';
   } catch (error) {
     return (cause ?? (error instanceof Error ? error.message : String(error))).replace(/\.$/, '');
   } finally {
