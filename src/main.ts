@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:os';
 import { AppModule, roleParts } from './app.module';
 import { ConfigError, type KilnConfig, loadConfig } from './config/kiln-config';
 import { KilnErrorFilter } from './errors/kiln-error.filter';
@@ -18,10 +19,12 @@ import { TaskProcessor } from './tasks/worker/task.processor';
 const logger = new Logger('Kiln');
 
 async function bootstrap(): Promise<void> {
+  const signals = listenForStop();
   const config = loadConfig();
   const redis = await locateRedis(config.redisUrl, config.dataDir, {
     localUrl: config.localRedisUrl,
   });
+  signals.holdUntilReady();
   const { level, message } = describeRedis(redis, config.keyPrefix, config.localRedisUrl);
   logger[level](message);
   const module = AppModule.forRole(config, redis.url);
@@ -45,7 +48,32 @@ async function bootstrap(): Promise<void> {
     await redis.stop?.();
     throw error;
   }
-  stopOnSignals(app, redis, config);
+  signals.handOver(stopper(app, redis, config));
+}
+
+/**
+ * SIGTERM/SIGINT from the very start. While Redis is being found they end the process at once
+ * (an embedded Redis being started goes with it, see redis-locator.ts); while Nest starts they
+ * are held, so an embedded Redis is not left behind, and acted on once the app is up.
+ */
+function listenForStop(): {
+  holdUntilReady(): void;
+  handOver(stop: (signal: NodeJS.Signals) => void): void;
+} {
+  let held: NodeJS.Signals | undefined;
+  let act = (signal: NodeJS.Signals): void => process.exit(128 + constants.signals[signal]);
+  const listener = (signal: NodeJS.Signals) => act(signal);
+  process.on('SIGTERM', listener);
+  process.on('SIGINT', listener);
+  return {
+    holdUntilReady() {
+      act = (signal) => void (held ??= signal);
+    },
+    handOver(stop) {
+      act = stop;
+      if (held) stop(held);
+    },
+  };
 }
 
 function configureHttp(app: NestExpressApplication): void {
@@ -74,16 +102,16 @@ function configureHttp(app: NestExpressApplication): void {
 const CLOSE_BUDGET_MS = 5000;
 
 /**
- * SIGTERM/SIGINT, in this order: the task worker takes no new job and lets the running steps
- * finish within KILN_SHUTDOWN_GRACE_MS (handing back what is still running after it); then Nest
- * closes the Socket.IO server and HTTP before the Redis connections they use, and the thread
- * pool; an embedded Redis stops last. A second signal (npm forwards Ctrl-C's) changes nothing.
+ * What SIGTERM/SIGINT do, in this order: the task worker takes no new job and lets the running
+ * steps finish within KILN_SHUTDOWN_GRACE_MS (handing back what is still running after it); then
+ * Nest closes the Socket.IO server and HTTP before the Redis connections they use, and the
+ * thread pool; an embedded Redis stops last. A second signal changes nothing.
  */
-function stopOnSignals(
+function stopper(
   app: INestApplicationContext,
   redis: LocatedRedis,
   config: KilnConfig,
-): void {
+): (signal: NodeJS.Signals) => void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -94,7 +122,8 @@ function stopOnSignals(
         ? `${signal}: stopping; running tasks get up to ${config.shutdownGraceMs} ms`
         : `${signal}: stopping`,
     );
-    const deadline = (worker ? config.shutdownGraceMs : 0) + CLOSE_BUDGET_MS;
+    // The grace also covers HTTP requests in flight (an upload), which closing the server awaits.
+    const deadline = config.shutdownGraceMs + CLOSE_BUDGET_MS;
     setTimeout(() => {
       logger.error(`Stopping took longer than ${deadline} ms; exiting anyway`);
       process.exit(1);
@@ -110,8 +139,7 @@ function stopOnSignals(
       },
     );
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  return stop;
 }
 
 async function shutDown(

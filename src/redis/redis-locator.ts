@@ -162,24 +162,25 @@ async function startEmbeddedRedis(
     child.once('error', () => resolve(false));
   });
   if (!spawned) return undefined;
+  // It must not outlive a Kiln that exits without stopping it (a signal while starting, a
+  // crash, the shutdown deadline): SIGTERM makes redis-server save and go. Nor may it keep
+  // Kiln's event loop alive.
+  const stopOnExit = () => {
+    if (isRunning(child)) child.kill('SIGTERM');
+  };
+  process.once('exit', stopOnExit);
+  child.unref();
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   while ((await ping(url)) !== true) {
     if (Date.now() > deadline || child.exitCode !== null) {
+      process.removeListener('exit', stopOnExit);
       child.kill('SIGKILL');
       return undefined;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  // The child must not keep Kiln's event loop alive, and must not outlive a Kiln that exits
-  // without stopping it (a crash, the shutdown deadline): SIGTERM makes redis-server save and go.
-  child.unref();
-  const stopOnExit = () => {
-    if (isRunning(child)) child.kill('SIGTERM');
-  };
-  process.once('exit', stopOnExit);
   const stop = async () => {
-    process.removeListener('exit', stopOnExit);
     if (!isRunning(child)) return;
     const exited = new Promise<boolean>((resolve) => child.once('exit', () => resolve(true)));
     const exitsWithin = (ms: number) => Promise.race([exited, sleep(ms, false, { ref: false })]);
