@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       redisUrl: undefined,
+      localRedisUrl: 'redis://127.0.0.1:6379',
       keyPrefix: 'kiln',
       role: 'all',
       dataDir: resolve('./data'),
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '0',
       REDIS_URL: 'redis://10.0.0.1:6380/2',
+      KILN_LOCAL_REDIS_URL: 'redis://127.0.0.1:6390',
       KILN_KEY_PREFIX: 'kiln-test',
       KILN_ROLE: 'worker',
       KILN_DATA_DIR: '/tmp/kiln-data',
@@ -52,6 +54,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 0,
       redisUrl: 'redis://10.0.0.1:6380/2',
+      localRedisUrl: 'redis://127.0.0.1:6390',
       keyPrefix: 'kiln-test',
       role: 'worker',
       dataDir: '/tmp/kiln-data',

@@ -8,6 +8,8 @@ export interface KilnConfig {
   readonly port: number;
   /** Set when `REDIS_URL` is given; otherwise start-up finds or starts a Redis (see redis-locator.ts). */
   readonly redisUrl: string | undefined;
+  /** Where to look for a Redis when `REDIS_URL` is not set, before starting one (`KILN_LOCAL_REDIS_URL`). */
+  readonly localRedisUrl: string;
   /** First segment of every Redis key and channel; BullMQ's prefix is `{keyPrefix}:bull`. */
   readonly keyPrefix: string;
   readonly role: KilnRole;
@@ -84,6 +86,12 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     redisUrl: read(
       'REDIS_URL',
       undefined,
+      (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined),
+      'a redis:// or rediss:// URL',
+    ),
+    localRedisUrl: read(
+      'KILN_LOCAL_REDIS_URL',
+      'redis://127.0.0.1:6379',
       (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined),
       'a redis:// or rediss:// URL',
     ),

@@ -17,6 +17,8 @@ export const TASK_ERROR_CODES = [
   'STEP_CRASHED',
   /** The worker running the task stopped; retried. */
   'WORKER_LOST',
+  /** The worker was shut down and its grace ran out; the task is queued again, the attempt not counted. */
+  'WORKER_STOPPED',
   /** Anything else; retried. */
   'INTERNAL',
 ] as const;

@@ -39,7 +39,7 @@ describe('ProcessingPool', () => {
     pool = new ProcessingPool({ threads: 2 }, join(dir, 'stub.worker.js'));
   });
   afterAll(async () => {
-    await pool.onModuleDestroy();
+    await pool.close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -50,7 +50,7 @@ export interface StepRunOptions {
  * that crashes or runs out of heap fails its step, never the process.
  */
 @Injectable()
-export class ProcessingPool implements OnModuleDestroy {
+export class ProcessingPool implements OnApplicationShutdown {
   private readonly piscina: Piscina<StepTask, StepOutcome>;
 
   constructor(
@@ -115,7 +115,16 @@ export class ProcessingPool implements OnModuleDestroy {
     return outcome.result;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * At application shutdown, the last phase: by then the task worker has drained (its running
+   * steps finished or were handed back), so closing never cuts a step short.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Stops the threads once the steps they run have finished. */
+  async close(): Promise<void> {
     await this.piscina.close();
   }
 }

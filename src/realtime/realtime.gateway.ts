@@ -116,9 +116,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
+  /** Runs for every socket when the server closes at shutdown too, so it must never throw. */
   async handleDisconnect(socket: RealtimeSocket): Promise<void> {
     const principal = socket.data.principal as AuthPrincipal | undefined;
-    if (principal) await this.subscriptions.release(principal.sessionId);
+    if (!principal) return;
+    try {
+      await this.subscriptions.release(principal.sessionId);
+    } catch (error) {
+      this.logger.error(
+        `Socket ${socket.id} of session ${principal.sessionId} not released`,
+        error,
+      );
+    }
   }
 
   private socketsOf(sessionId: string): RealtimeSocket[] {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisConnections } from '../redis/redis-connections';
 import { RedisKeys } from '../redis/redis-keys';
@@ -8,10 +8,12 @@ type Listener = (sessionId: string, message: ChannelMessage) => void;
 
 /**
  * This API process's subscriptions to session channels: one per session it holds sockets of,
- * counted, so the channel is dropped when its last socket leaves.
+ * counted, so the channel is dropped when its last socket leaves. The subscriber connection is
+ * closed with all the others (RedisModule, at application shutdown): after the Socket.IO server,
+ * whose closing releases every socket's hold.
  */
 @Injectable()
-export class SessionSubscriptions implements OnModuleDestroy {
+export class SessionSubscriptions {
   private readonly logger = new Logger(SessionSubscriptions.name);
   private readonly subscriber: Redis;
   private readonly holders = new Map<string, number>();
@@ -54,6 +56,10 @@ export class SessionSubscriptions implements OnModuleDestroy {
     await subscribed;
   }
 
+  /**
+   * Counts one socket of the session less and drops the channel after the last one. Never
+   * throws: it runs on every disconnect, also while the process is stopping.
+   */
   async release(sessionId: string): Promise<void> {
     const count = (this.holders.get(sessionId) ?? 0) - 1;
     if (count > 0) {
@@ -62,10 +68,15 @@ export class SessionSubscriptions implements OnModuleDestroy {
     }
     this.holders.delete(sessionId);
     this.subscribed.delete(sessionId);
-    await this.subscriber.unsubscribe(this.keys.sessionChannel(sessionId));
-  }
-
-  onModuleDestroy(): void {
-    this.subscriber.disconnect();
+    // A closed connection holds no subscriptions any more: nothing to drop.
+    if (this.subscriber.status === 'end') return;
+    try {
+      await this.subscriber.unsubscribe(this.keys.sessionChannel(sessionId));
+    } catch (error) {
+      // Harmless: a stray subscription only delivers events to a room with no sockets.
+      this.logger.warn(
+        `Could not unsubscribe from session ${sessionId}: ${(error as Error).message}`,
+      );
+    }
   }
 }

@@ -1,12 +1,14 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '../config/config.module';
 import { KilnConfig, loadConfig } from '../config/kiln-config';
-import { LocalStorage } from './local-storage';
+import { LEGACY_TEMP_MAX_AGE_MS, LocalStorage } from './local-storage';
+import { folderName, linuxStartTicks, safeHostname } from './process-temp-folder';
 import { STORAGE, Storage } from './storage';
 import { StorageModule } from './storage.module';
 import { IMAGE_FIXTURES } from '../../test/support/fixtures';
@@ -58,7 +60,7 @@ describe('LocalStorage', () => {
     expect(await readdir(join(dataDir, 'blobs', 'sha256', first.sha256.slice(0, 2)))).toEqual([
       first.sha256,
     ]);
-    expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await readdir(storage.processTmpDir)).toEqual([]);
   });
 
   it('trusts a hash the caller computed while writing, normalised to lower case', async () => {
@@ -80,14 +82,20 @@ describe('LocalStorage', () => {
     );
   });
 
-  it('makes temp paths and folders inside tmp/, and removes them', async () => {
+  it('makes temp paths and folders inside its own folder under tmp/, and removes them', async () => {
+    const own = join(
+      dataDir,
+      'tmp',
+      `p${process.pid}-s${linuxStartTicks(process.pid)}@${safeHostname()}`,
+    );
+    expect(storage.processTmpDir).toBe(own);
     const path = storage.tempPath('.glb');
-    expect(path.startsWith(join(dataDir, 'tmp') + '/')).toBe(true);
+    expect(path.startsWith(own + '/')).toBe(true);
     expect(path.endsWith('.glb')).toBe(true);
     expect(storage.tempPath()).not.toBe(storage.tempPath());
 
     const dir = await storage.makeTempDir('render');
-    expect(dir.startsWith(join(dataDir, 'tmp', 'render-'))).toBe(true);
+    expect(dir.startsWith(join(own, 'render-'))).toBe(true);
     await writeFile(join(dir, 'out.png'), 'png');
     await storage.removeTemp(dir);
     expect(existsSync(dir)).toBe(false);
@@ -100,7 +108,89 @@ describe('LocalStorage', () => {
     await expect(storage.removeTemp(join(dataDir, 'tmp', '..', 'blobs'))).rejects.toThrow(
       'not inside',
     );
+    await expect(storage.removeTemp(storage.processTmpDir)).rejects.toThrow('not inside');
+    const another = join(dataDir, 'tmp', 'p1-s1@elsewhere');
+    await mkdir(another);
+    await expect(storage.removeTemp(join(another, 'x.upload'))).rejects.toThrow('not inside');
     expect((await stat(join(dataDir, 'blobs'))).isDirectory()).toBe(true);
+  });
+});
+
+describe('LocalStorage start-up sweep of tmp/', () => {
+  let dataDir: string;
+  let tmp: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kiln-sweep-'));
+    tmp = join(dataDir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A real process, running until killed, and the folder name it would have. */
+  async function runningProcess(): Promise<{ child: ChildProcess; name: string }> {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    children.push(child);
+    await new Promise((resolve) => child.once('spawn', resolve));
+    const pid = child.pid as number;
+    const name = folderName({ pid, start: `s${linuxStartTicks(pid)}`, host: safeHostname() });
+    return { child, name };
+  }
+
+  async function folderWithFile(name: string): Promise<void> {
+    await mkdir(join(tmp, name, 'task-1-abc'), { recursive: true });
+    await writeFile(join(tmp, name, 'cut-off.upload'), 'partial upload');
+  }
+
+  it('removes the folders of processes that ended and keeps those of running ones', async () => {
+    const ended = await runningProcess();
+    const running = await runningProcess();
+    const exited = new Promise((resolve) => ended.child.once('exit', resolve));
+    ended.child.kill('SIGKILL');
+    await exited;
+    // The running process's pid, but another start time: the pid was reused, its owner is gone.
+    const reusedPid = `p${running.child.pid}-s1@${safeHostname()}`;
+    // Another host (or container) has other pids: nothing there can be proven dead from here.
+    const otherHost = `p${ended.child.pid}-s1@another-host`;
+    for (const name of [ended.name, running.name, reusedPid, otherHost]) await folderWithFile(name);
+
+    const storage = new LocalStorage({ dataDir });
+    await storage.onModuleInit();
+
+    expect((await readdir(tmp)).sort()).toEqual(
+      [running.name, otherHost, basename(storage.processTmpDir)].sort(),
+    );
+    expect(await readdir(join(tmp, running.name))).toEqual(['cut-off.upload', 'task-1-abc']);
+  });
+
+  it('removes loose files and folders of the old layout once they are a day old', async () => {
+    const dayAndMinuteAgo = new Date(Date.now() - LEGACY_TEMP_MAX_AGE_MS - 60_000);
+    await writeFile(join(tmp, 'old.upload'), 'partial');
+    await mkdir(join(tmp, 'task-old-abc'));
+    for (const name of ['old.upload', 'task-old-abc'])
+      await utimes(join(tmp, name), dayAndMinuteAgo, dayAndMinuteAgo);
+    await writeFile(join(tmp, 'recent.upload'), 'maybe still written by an old process');
+
+    const storage = new LocalStorage({ dataDir });
+    await storage.onModuleInit();
+
+    expect((await readdir(tmp)).sort()).toEqual(
+      [basename(storage.processTmpDir), 'recent.upload'].sort(),
+    );
+  });
+
+  it('removes its own folder, with whatever is left in it, at shutdown', async () => {
+    const storage = new LocalStorage({ dataDir });
+    await storage.onModuleInit();
+    await writeFile(storage.tempPath('.upload'), 'left over');
+
+    await storage.onApplicationShutdown();
+
+    expect(await readdir(tmp)).toEqual([]);
   });
 });
 

@@ -1,53 +1,115 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { KILN_CONFIG, KilnConfig } from '../config/kiln-config';
+import {
+  folderName,
+  isProvablyDead,
+  ownStamp,
+  parseFolderName,
+  type ProcessStamp,
+} from './process-temp-folder';
 import { Storage, StoredBlob } from './storage';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
+ * Files and folders directly in `tmp/` are from before the per-process folders. No process of
+ * that layout writes to one for a day (uploads and steps are bounded far below that), so older
+ * ones are swept; younger ones may belong to an old process still running beside a new one.
+ */
+export const LEGACY_TEMP_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/**
  * The Storage on the local filesystem: blobs at `{dataDir}/blobs/sha256/<2 hex>/<64 hex>`,
- * temp files in `{dataDir}/tmp`. Both live on one filesystem, so `putFile` is a rename and a
- * reader never sees half a blob.
+ * temp files in a folder of this process's own under `{dataDir}/tmp` (see
+ * process-temp-folder.ts). Both live on one filesystem, so `putFile` is a rename and a reader
+ * never sees half a blob. At start-up it removes the temp folders of processes that are
+ * provably dead; at shutdown, its own.
  */
 @Injectable()
-export class LocalStorage implements Storage, OnModuleInit {
+export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(LocalStorage.name);
   readonly blobsDir: string;
+  /** Shared by every process using the data dir; holds one folder per process. */
   readonly tmpDir: string;
+  /** This process's own temp folder: everything `tempPath` and `makeTempDir` hand out. */
+  readonly processTmpDir: string;
+
+  private readonly stamp: ProcessStamp = ownStamp();
 
   constructor(@Inject(KILN_CONFIG) config: Pick<KilnConfig, 'dataDir'>) {
     this.blobsDir = join(config.dataDir, 'blobs', 'sha256');
     this.tmpDir = join(config.dataDir, 'tmp');
+    this.processTmpDir = join(this.tmpDir, folderName(this.stamp));
   }
 
   async onModuleInit(): Promise<void> {
+    // A folder of our very name can only be left from before a reboot: nothing in it is ours.
+    await rm(this.processTmpDir, { recursive: true, force: true });
     await this.createFolders();
+    await this.sweepTemp();
+  }
+
+  /** Nothing in this process's temp folder outlives it: requests and tasks have ended by now. */
+  async onApplicationShutdown(): Promise<void> {
+    await rm(this.processTmpDir, { recursive: true, force: true });
   }
 
   /** Creates the blob and temp folders; safe to call again. */
   async createFolders(): Promise<void> {
     await mkdir(this.blobsDir, { recursive: true });
-    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.processTmpDir, { recursive: true });
+  }
+
+  /**
+   * Removes the temp folders of this host's processes that are provably dead, and legacy
+   * entries older than LEGACY_TEMP_MAX_AGE_MS. Answers the names it removed.
+   */
+  async sweepTemp(now = Date.now()): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.tmpDir)) {
+      const path = join(this.tmpDir, name);
+      const owner = parseFolderName(name);
+      const dead = owner
+        ? owner.host === this.stamp.host && path !== this.processTmpDir && isProvablyDead(owner)
+        : await olderThan(path, now - LEGACY_TEMP_MAX_AGE_MS);
+      if (!dead) continue;
+      await rm(path, { recursive: true, force: true });
+      removed.push(name);
+    }
+    if (removed.length > 0) {
+      this.logger.log(
+        `Removed ${removed.length} temporary file(s) or folder(s) of stopped processes from ${this.tmpDir}`,
+      );
+    }
+    return removed;
   }
 
   tempPath(suffix = ''): string {
     if (suffix !== basename(suffix)) throw new Error(`A temp suffix cannot hold a path: ${suffix}`);
-    return join(this.tmpDir, `${randomUUID()}${suffix}`);
+    return join(this.processTmpDir, `${randomUUID()}${suffix}`);
   }
 
   async makeTempDir(prefix: string): Promise<string> {
     if (prefix !== basename(prefix)) throw new Error(`A temp prefix cannot hold a path: ${prefix}`);
-    return mkdtemp(join(this.tmpDir, `${prefix}-`));
+    return mkdtemp(join(this.processTmpDir, `${prefix}-`));
   }
 
   async removeTemp(path: string): Promise<void> {
-    // Refuses anything outside the temp folder: a wrong path here would delete real data.
-    const inside = relative(this.tmpDir, resolve(path));
+    // Refuses anything outside this process's temp folder: a wrong path here would delete real
+    // data, or another process's work.
+    const inside = relative(this.processTmpDir, resolve(path));
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-      throw new Error(`Refusing to remove ${path}: it is not inside ${this.tmpDir}`);
+      throw new Error(`Refusing to remove ${path}: it is not inside ${this.processTmpDir}`);
     }
     await rm(path, { recursive: true, force: true });
   }
@@ -96,6 +158,14 @@ export class LocalStorage implements Storage, OnModuleInit {
       }
       await rm(source, { force: true });
     }
+  }
+}
+
+async function olderThan(path: string, cutoffMs: number): Promise<boolean> {
+  try {
+    return (await stat(path)).mtimeMs < cutoffMs;
+  } catch {
+    return false; // gone already
   }
 }
 

@@ -10,6 +10,7 @@ import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
 import { TASK_QUEUE } from './queue/task-queue.constants';
+import { TaskQueueErrors } from './queue/task-queue-errors';
 import { TaskRepository } from './task.repository';
 import { TasksController } from './tasks.controller';
 import { TaskRunner } from './worker/task-runner';
@@ -40,6 +41,7 @@ export class TasksModule {
       controllers: role.api ? [TasksController, AssetTasksController] : [],
       providers: [
         TaskRepository,
+        TaskQueueErrors,
         ...commandHandlers,
         ...queryHandlers,
         ...(role.worker ? worker : []),

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract';
-import { cleanUpTestRedis, connectTestRedis } from './test-redis';
+import { cleanUpTestRedis, connectTestRedis, testKeyPrefix } from './test-redis';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 /** Kept for specs that import it from here; it is `test/support/fixtures.ts`'s. */
@@ -27,9 +27,7 @@ export interface RunningKiln {
  * Redis. `stop()` sends SIGTERM, waits for the exit, then deletes its keys and files.
  */
 export async function startKiln(env: Record<string, string> = {}): Promise<RunningKiln> {
-  const connection = connectTestRedis();
-  const { redis } = connection;
-  const keyPrefix = env.KILN_KEY_PREFIX ?? connection.keyPrefix;
+  const keyPrefix = env.KILN_KEY_PREFIX ?? testKeyPrefix();
   const dataDir = env.KILN_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'kiln-e2e-'));
   const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/main.js')], {
     cwd: REPO_ROOT,
@@ -90,7 +88,9 @@ export async function startKiln(env: Record<string, string> = {}): Promise<Runni
         await exited;
         clearTimeout(killer);
       }
-      await cleanUpTestRedis(redis, keyPrefix);
+      // Connected only now: a client opened at start would keep jest alive for processes that
+      // are only ever signalled (workers sharing another process's keys).
+      await cleanUpTestRedis(connectTestRedis().redis, keyPrefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -6,7 +6,12 @@ export function connectTestRedis(): { redis: Redis; keyPrefix: string } {
   const url = process.env.REDIS_URL;
   if (!url)
     throw new Error('REDIS_URL is not set: the jest global setup should have started Redis');
-  return { redis: new Redis(url), keyPrefix: `kiln-test-${randomBytes(4).toString('hex')}` };
+  return { redis: new Redis(url), keyPrefix: testKeyPrefix() };
+}
+
+/** A key prefix no other test file uses. */
+export function testKeyPrefix(): string {
+  return `kiln-test-${randomBytes(4).toString('hex')}`;
 }
 
 /** Deletes every key under the prefix, then closes the client. */

@@ -13,6 +13,7 @@ import { STORAGE, type Storage } from '../../storage/storage';
 import { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
 import { ProgressThrottle } from './progress-throttle';
+import { WorkerStoppedError } from './worker-stopped.error';
 
 /** What BullMQ tells the runner about the attempt in hand. */
 export interface AttemptInfo {
@@ -101,6 +102,11 @@ export class TaskRunner {
       await this.transition(task, () => task.succeed(names, new Date()));
     } catch (error) {
       throttle.stop();
+      if (error instanceof WorkerStoppedError) {
+        // Shutdown, not the task: queued again (TaskProcessor puts the job back untouched).
+        await this.transition(task, () => task.fail(error.info, true, new Date()));
+        throw error;
+      }
       await this.failAttempt(task, asset, error, attempt);
     } finally {
       await this.storage.removeTemp(workDir);
