@@ -8,6 +8,7 @@ import { StorageModule } from '../storage/storage.module';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
+import { QueuedTaskJobs } from './queue/queued-task-jobs';
 import { TASK_QUEUE } from './queue/task-queue.constants';
 import { TaskRepository } from './task.repository';
 import { TasksController } from './tasks.controller';
@@ -17,6 +18,8 @@ import { TaskProcessor } from './worker/task.processor';
 const commandHandlers = [StartTaskHandler];
 const queryHandlers = [GetTaskHandler, ListTasksHandler];
 const worker = [TaskProcessor, TaskRunner];
+/** Every role: a queued task whose job was never added gets it at start-up. */
+const queue = [QueuedTaskJobs];
 
 /**
  * The task domain. Every role can start tasks (the queue producer); the API adds the REST
@@ -38,6 +41,7 @@ export class TasksModule {
       controllers: role.api ? [TasksController] : [],
       providers: [
         TaskRepository,
+        ...queue,
         ...commandHandlers,
         ...queryHandlers,
         ...(role.worker ? worker : []),

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Stats } from 'sharp';
 import { writeOutputAtomically } from '../atomic-output';
+import { primaryPath } from '../step-folder';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import {
   IMAGE_DECODE_DEFAULTS,
@@ -56,7 +57,7 @@ export async function inspectImage(
     settings.decode.limitInputPixels ?? IMAGE_DECODE_DEFAULTS.limitInputPixels;
   ctx.progress(0);
   const image =
-    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
+    settings.source ?? (await openImage(primaryPath(request), request.primary, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 
