@@ -78,7 +78,7 @@ export async function earlierOutput(
 }
 
 /**
- * Lays out a step's folders under `root` (an empty folder of the task's own): `input/` with the
+ * Lays out a step's folders under `root` (a folder of the task's own, made if missing): `input/` with the
  * asset's files at their relative paths, `outputs/` with its earlier outputs, both read-only
  * (files 0444, folders 0555), and an empty, writable `work/`. Files are hard links to their
  * sources where the filesystem allows (no bytes copied; the blob itself becomes 0444, which
@@ -100,6 +100,7 @@ export async function layOutStepFolder(
   if (!contents.files.some((file) => file.path === contents.primary)) {
     throw new Error(`The primary file "${contents.primary}" is not among the asset's files`);
   }
+  await mkdir(root, { recursive: true });
   await Promise.all([
     placeReadOnly(folders.inputDir, contents.files),
     placeReadOnly(folders.outputsDir, contents.outputs),
