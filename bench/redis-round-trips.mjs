@@ -45,7 +45,11 @@ async function ownRedis(work) {
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     probe.on('error', () => undefined);
     try {
       await probe.connect();
@@ -148,7 +152,7 @@ await withCleanup(async (onCleanup) => {
 
   const admin = new Redis(redis.url);
   onCleanup(() => admin.disconnect());
-  const monitor = await admin.duplicate().monitor();
+  const monitor = await admin.monitor();
   const lines = [];
   monitor.on('monitor', (_time, command, source) => lines.push({ args: command, source }));
   await sleep(200);

@@ -75,7 +75,11 @@ describe('step folders', () => {
       outputsDir: join(root, 'task', 'outputs'),
       workDir: join(root, 'task', 'work'),
     });
-    expect((await readdir(folders.inputDir)).sort()).toEqual(['model.mtl', 'model.obj', 'textures']);
+    expect((await readdir(folders.inputDir)).sort()).toEqual([
+      'model.mtl',
+      'model.obj',
+      'textures',
+    ]);
     expect(await readFile(join(folders.inputDir, 'textures/wood/grain.jpg'), 'utf8')).toBe(
       'jpeg bytes',
     );
@@ -161,13 +165,17 @@ describe('step folders', () => {
     expect(() => resolveInside(root, path)).toThrow(ProcessingError);
   });
 
-  it.each(['model.obj', 'textures/wood.jpg', 'a/b/c/d.png', '..hidden.png', 'name..png', 'ü名前.png'])(
-    'accepts the path %j',
-    (path) => {
-      expect(checkRelativePath(path)).toBe(path);
-      expect(resolveInside(root, path)).toBe(join(root, ...path.split('/')));
-    },
-  );
+  it.each([
+    'model.obj',
+    'textures/wood.jpg',
+    'a/b/c/d.png',
+    '..hidden.png',
+    'name..png',
+    'ü名前.png',
+  ])('accepts the path %j', (path) => {
+    expect(checkRelativePath(path)).toBe(path);
+    expect(resolveInside(root, path)).toBe(join(root, ...path.split('/')));
+  });
 
   it('refuses to lay out a file whose path holds "..", leaving nothing outside the folder', async () => {
     const laidOut = layOutStepFolder(join(root, 'task'), {

@@ -68,10 +68,12 @@ export async function earlierOutput(
 ): Promise<string | undefined> {
   for (const dir of [folders.workDir, folders.outputsDir]) {
     const path = resolveInside(dir, name);
-    if (await access(path).then(
-      () => true,
-      () => false,
-    ))
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    )
       return path;
   }
   return undefined;
@@ -152,7 +154,8 @@ async function placeReadOnly(dir: string, files: readonly PlacedFile[]): Promise
     files.map((file) => placeFile(file.source, join(dir, ...file.path.split('/')))),
   );
   // Children before parents: a read-only folder takes no new entries.
-  for (const folder of ordered.reverse()) await chmod(join(dir, ...folder.split('/')), READ_ONLY_DIR);
+  for (const folder of ordered.reverse())
+    await chmod(join(dir, ...folder.split('/')), READ_ONLY_DIR);
   await chmod(dir, READ_ONLY_DIR);
 }
 

@@ -70,10 +70,7 @@ describe('inspectImage', () => {
 
   it('finds the yellow of the duck texture and the cyan of the runtime TGA as dominant colours', async () => {
     const duck = await inspectImage(request(join(IMAGES, 'duckCM.tga')), ws.ctx());
-    const cyan = await inspectImage(
-      request(join(IMAGES, 'UnitTests_runtime_float.tga')),
-      ws.ctx(),
-    );
+    const cyan = await inspectImage(request(join(IMAGES, 'UnitTests_runtime_float.tga')), ws.ctx());
     // sharp's dominant colour is the centre of a 16-level-per-channel histogram bin.
     expect([duck.metadata?.dominantColor, cyan.metadata?.dominantColor]).toEqual([
       '#f8d808',

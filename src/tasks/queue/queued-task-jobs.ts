@@ -35,7 +35,9 @@ export class QueuedTaskJobs implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const added = await this.addMissingJobs();
     if (added.length > 0)
-      this.logger.warn(`Added the missing job of ${added.length} queued task(s): ${added.join(', ')}`);
+      this.logger.warn(
+        `Added the missing job of ${added.length} queued task(s): ${added.join(', ')}`,
+      );
   }
 
   /** Adds the job of every queued task that has none; answers their ids. */
@@ -47,8 +49,8 @@ export class QueuedTaskJobs implements OnApplicationBootstrap {
       const pipeline = this.redis.pipeline();
       for (const id of ids) pipeline.exists(this.queue.toKey(id));
       const exists = (await pipeline.exec()) ?? [];
-      const failed = exists.find(([error]) => error);
-      if (failed) throw failed[0];
+      const failed = exists.find(([error]) => error)?.[0];
+      if (failed) throw failed;
       const missing = ids.filter((_, index) => exists[index][1] === 0);
       for (const id of missing) {
         await this.queue.add(RUN_TASK_JOB, { taskId: id }, { ...TASK_JOB_OPTIONS, jobId: id });

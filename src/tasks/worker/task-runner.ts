@@ -3,7 +3,12 @@ import { UnrecoverableError } from 'bullmq';
 import { AssetRepository } from '../../assets/asset.repository';
 import type { AssetOutput, AssetRecord } from '../../assets/asset.record';
 import { KILN_CONFIG, type KilnConfig } from '../../config/kiln-config';
-import { FINAL_TASK_STATES, type StepName, type TaskErrorInfo, type TaskState } from '../../contract';
+import {
+  FINAL_TASK_STATES,
+  type StepName,
+  type TaskErrorInfo,
+  type TaskState,
+} from '../../contract';
 import { PIPELINES } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
