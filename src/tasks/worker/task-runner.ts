@@ -17,8 +17,8 @@ import type { FinishedStep, HandedOffOutput } from '../../processing/step.types'
 import { STORAGE, type Storage } from '../../storage/storage';
 import type { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
-import { OrderedWrites } from './ordered-writes';
 import { ProgressThrottle } from './progress-throttle';
+import { TaskSaves } from './task-saves';
 
 /** What BullMQ tells the runner about the attempt in hand. */
 export interface AttemptInfo {
@@ -70,15 +70,15 @@ export class TaskRunner {
 
     const { type, options } = task.toSnapshot();
     const steps: readonly StepName[] = type === 'process' ? PIPELINES[asset.kind] : [type];
-    const writes = new OrderedWrites();
-    const save = (change: () => void, assetFields?: Record<string, string>) =>
-      writes.enqueue(async () => {
-        change();
-        await this.tasks.save(task, assetFields && { assetId: asset.id, fields: assetFields });
-      });
+    const saves = new TaskSaves((fields) =>
+      this.tasks.save(
+        task,
+        Object.keys(fields).length > 0 ? { assetId: asset.id, fields } : undefined,
+      ),
+    );
     const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(
       this.config.progressHz,
-      ({ step, progress }) => save(() => task.progress(step, progress, new Date())),
+      ({ step, progress }) => saves.push({ apply: () => task.progress(step, progress, new Date()) }),
     );
     // Steps may run one after another or at once: the task is as far as their sum.
     const done = steps.map(() => 0);
@@ -87,18 +87,16 @@ export class TaskRunner {
     const onStepDone = (index: number, finished: FinishedStep) => {
       done[index] = 1;
       const progress = wholeProgress();
-      // Storing starts now; recording waits its turn behind the writes before it.
-      const stored = this.storeOutputs(finished.outputs);
-      stored.catch(() => undefined); // awaited below; a failure surfaces there
-      writes.enqueue(async () => {
-        const outputs = await stored;
-        const names = outputs.map((output) => output.name);
-        outputsByStep[index] = names;
-        task.stepEnded(steps[index], names, progress, new Date());
-        await this.tasks.save(task, {
-          assetId: asset.id,
-          fields: this.assets.resultFields(steps[index], outputs, finished.metadata),
-        });
+      // Storing starts now; recording waits its turn behind the changes before it.
+      let outputs: AssetOutput[] = [];
+      const stored = this.storeOutputs(finished.outputs).then((blobs) => (outputs = blobs));
+      saves.push({
+        ready: stored,
+        apply: () => {
+          outputsByStep[index] = outputs.map((output) => output.name);
+          task.stepEnded(steps[index], outputsByStep[index], progress, new Date());
+          return this.assets.resultFields(steps[index], outputs, finished.metadata);
+        },
       });
     };
 
@@ -130,11 +128,13 @@ export class TaskRunner {
         },
       );
       throttle.stop();
-      save(() => task.succeed(outputsByStep.flat(), steps[steps.length - 1], new Date()));
-      await writes.settled();
+      saves.push({
+        apply: () => task.succeed(outputsByStep.flat(), steps[steps.length - 1], new Date()),
+      });
+      await saves.settled();
     } catch (error) {
       throttle.stop();
-      await this.failAttempt(task, asset, error, attempt, writes);
+      await this.failAttempt(task, asset, error, attempt, saves);
     } finally {
       await this.removeFolder(root);
     }
@@ -169,13 +169,13 @@ export class TaskRunner {
     asset: AssetRecord,
     error: unknown,
     attempt: AttemptInfo,
-    writes: OrderedWrites,
+    saves: TaskSaves,
   ): Promise<never> {
     let current = task;
     try {
-      await writes.settled();
+      await saves.settled();
     } catch {
-      // A write failed, so Redis is behind this task in memory (changes whose save failed):
+      // A save failed, so Redis is behind this task in memory (changes whose save failed):
       // record the failure on what Redis holds. If Redis cannot even be read, BullMQ retries.
       const saved = await this.tasks.load(task.id);
       if (saved?.state !== 'running') throw error;
