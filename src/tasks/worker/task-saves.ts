@@ -42,7 +42,7 @@ export class TaskSaves {
       while (this.queue.length > 0 && !this.failure) {
         await this.queue[0].ready;
         const batch = this.queue.splice(0);
-        await Promise.all(batch.map((change) => change.ready));
+        for (const change of batch) await change.ready;
         const fields: Record<string, string> = {};
         for (const change of batch) Object.assign(fields, change.apply());
         await this.save(fields);
