@@ -78,7 +78,8 @@ export class TaskRunner {
     );
     const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(
       this.config.progressHz,
-      ({ step, progress }) => saves.push({ apply: () => task.progress(step, progress, new Date()) }),
+      ({ step, progress }) =>
+        saves.push({ apply: () => task.progress(step, progress, new Date()) }),
     );
     // Steps may run one after another or at once: the task is as far as their sum.
     const done = steps.map(() => 0);
