@@ -92,8 +92,8 @@ export class TaskRepository {
       .map((json) => JSON.parse(json) as TaskSnapshot);
   }
 
-  /** Ids of queued tasks, oldest first, `count` from `offset`. */
-  queuedTaskIds(offset: number, count: number): Promise<string[]> {
-    return this.redis.zrange(this.keys.queuedTasks(), offset, offset + count - 1);
+  /** Ids of the queued tasks, oldest first. */
+  queuedTaskIds(): Promise<string[]> {
+    return this.redis.zrange(this.keys.queuedTasks(), 0, -1);
   }
 }

@@ -42,21 +42,21 @@ export class QueuedTaskJobs implements OnApplicationBootstrap {
 
   /** Adds the job of every queued task that has none; answers their ids. */
   async addMissingJobs(): Promise<string[]> {
+    // All at once, not page by page: tasks leaving the set meanwhile would shift the pages.
+    const ids = await this.tasks.queuedTaskIds();
     const added: string[] = [];
-    for (let offset = 0; ; offset += BATCH) {
-      const ids = await this.tasks.queuedTaskIds(offset, BATCH);
-      if (ids.length === 0) break;
+    for (let start = 0; start < ids.length; start += BATCH) {
+      const batch = ids.slice(start, start + BATCH);
       const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.exists(this.queue.toKey(id));
+      for (const id of batch) pipeline.exists(this.queue.toKey(id));
       const exists = (await pipeline.exec()) ?? [];
       const failed = exists.find(([error]) => error)?.[0];
       if (failed) throw failed;
-      const missing = ids.filter((_, index) => exists[index][1] === 0);
-      for (const id of missing) {
+      for (const [index, id] of batch.entries()) {
+        if (exists[index][1] !== 0) continue;
         await this.queue.add(RUN_TASK_JOB, { taskId: id }, { ...TASK_JOB_OPTIONS, jobId: id });
         added.push(id);
       }
-      if (ids.length < BATCH) break;
     }
     return added;
   }
