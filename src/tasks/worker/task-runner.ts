@@ -13,11 +13,11 @@ import { PIPELINES } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
 import { layOutStepFolder, releaseStepFolder } from '../../processing/step-folder';
-import type { FinishedStep, HandedOffOutput } from '../../processing/step.types';
+import type { HandedOffOutput } from '../../processing/step.types';
 import { STORAGE, type Storage } from '../../storage/storage';
 import type { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
-import { ProgressThrottle } from './progress-throttle';
+import { StepReports } from './step-reports';
 import { TaskSaves } from './task-saves';
 
 /** What BullMQ tells the runner about the attempt in hand. */
@@ -76,30 +76,16 @@ export class TaskRunner {
         Object.keys(fields).length > 0 ? { assetId: asset.id, fields } : undefined,
       ),
     );
-    const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(
+    const reports = new StepReports(
+      task,
+      steps,
+      saves,
+      {
+        store: (outputs) => this.storeOutputs(outputs),
+        fields: (step, outputs, metadata) => this.assets.resultFields(step, outputs, metadata),
+      },
       this.config.progressHz,
-      ({ step, progress }) =>
-        saves.push({ apply: () => task.progress(step, progress, new Date()) }),
     );
-    // Steps may run one after another or at once: the task is as far as their sum.
-    const done = steps.map(() => 0);
-    const wholeProgress = () => (done.reduce((sum, part) => sum + part, 0) / steps.length) * 100;
-    const outputsByStep: string[][] = steps.map(() => []);
-    const onStepDone = (index: number, finished: FinishedStep) => {
-      done[index] = 1;
-      const progress = wholeProgress();
-      // Storing starts now; recording waits its turn behind the changes before it.
-      let outputs: AssetOutput[] = [];
-      const stored = this.storeOutputs(finished.outputs).then((blobs) => (outputs = blobs));
-      saves.push({
-        ready: stored,
-        apply: () => {
-          outputsByStep[index] = outputs.map((output) => output.name);
-          task.stepEnded(steps[index], outputsByStep[index], progress, new Date());
-          return this.assets.resultFields(steps[index], outputs, finished.metadata);
-        },
-      });
-    };
 
     const root = await this.storage.makeTempDir(`task-${taskId}-`);
     try {
@@ -121,20 +107,14 @@ export class TaskRunner {
           signal: attempt.signal,
           // KILN_STEP_TIMEOUT_MS is a budget per step.
           timeoutMs: this.config.stepTimeoutMs * steps.length,
-          onProgress: (index, fraction) => {
-            done[index] = Math.max(done[index], fraction);
-            throttle.report({ step: steps[index], progress: wholeProgress() });
-          },
-          onStepDone,
+          onProgress: reports.progress,
+          onStepDone: reports.stepDone,
         },
       );
-      throttle.stop();
-      saves.push({
-        apply: () => task.succeed(outputsByStep.flat(), steps[steps.length - 1], new Date()),
-      });
+      reports.succeed();
       await saves.settled();
     } catch (error) {
-      throttle.stop();
+      reports.stop();
       await this.failAttempt(task, asset, error, attempt, saves);
     } finally {
       await this.removeFolder(root);
