@@ -87,8 +87,9 @@ export class TaskRunner {
       this.config.progressHz,
     );
 
-    const root = await this.storage.makeTempDir(`task-${taskId}-`);
+    let root: string | undefined;
     try {
+      root = await this.storage.makeTempDir(`task-${taskId}-`);
       const folders = await layOutStepFolder(root, {
         files: asset.files.map((file) => ({
           path: file.path,
@@ -117,7 +118,7 @@ export class TaskRunner {
       reports.stop();
       await this.failAttempt(task, asset, error, attempt, saves);
     } finally {
-      await this.removeFolder(root);
+      if (root) await this.removeFolder(root);
     }
   }
 
