@@ -83,6 +83,17 @@ describe('The core loop: upload an image, process it on workers, watch it live',
       expect(
         progress.every((e) => ['inspect', 'render', 'variants'].includes(e.payload.step as string)),
       ).toBe(true);
+      // Each step says when it ended and what it left, downloadable from then on.
+      expect(
+        progress
+          .filter((e) => e.payload.outputs)
+          .map((e) => [e.payload.step, e.payload.outputs])
+          .sort(),
+      ).toEqual([
+        ['inspect', ['metadata.json']],
+        ['render', ['thumbnail.png']],
+        ['variants', ['preview.webp']],
+      ]);
       for (const event of events) {
         expect(event.payload).toMatchObject({ taskId: asset.taskId, assetId: asset.id });
         expect(event.payload.eventId).toMatch(/^\d+-\d+$/);
@@ -115,8 +126,10 @@ describe('The core loop: upload an image, process it on workers, watch it live',
       state: 'succeeded',
       progress: 100,
       attempts: 1,
+      // A finished task names its last step, not whichever step reported last.
+      step: 'variants',
+      outputs: ['metadata.json', 'thumbnail.png', 'preview.webp'],
     });
-    expect(['inspect', 'render', 'variants']).toContain(task.step);
     expect(task).not.toHaveProperty('error');
 
     const list = await api().get('/tasks').set(authed(alice)).expect(200);
@@ -204,7 +217,12 @@ describe('The core loop: upload an image, process it on workers, watch it live',
       .send({ type: 'render', options: { size: 64 } })
       .expect(201);
     const task = await settled(alice, rerun.body.taskId as string);
-    expect(task).toMatchObject({ type: 'render', state: 'succeeded', step: 'render' });
+    expect(task).toMatchObject({
+      type: 'render',
+      state: 'succeeded',
+      step: 'render',
+      outputs: ['thumbnail.png'],
+    });
     const thumbnail = await api()
       .get(`/assets/${assetId}/outputs/thumbnail.png`)
       .set(authed(alice))

@@ -2,13 +2,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisKeys } from '../redis/redis-keys';
 import { REDIS } from '../redis/redis.tokens';
+import { STEP_NAMES, type StepName } from '../contract';
 import type { AssetFile, AssetOutput, AssetRecord, NewAsset } from './asset.record';
 
 const OUTPUT_FIELD = 'output:';
+const METADATA_FIELD = 'metadata:';
 
 /**
- * Assets in Redis: one hash per asset. Each output is a field of its own, so two tasks of one
- * asset can record outputs at the same time without overwriting each other.
+ * Assets in Redis: one hash per asset. Each output is a field of its own, and so is the metadata
+ * each step found (`metadata:<step>`), so recording a step's results is one write, with no read
+ * before it, and two tasks of one asset can record at the same time without overwriting each
+ * other. The asset's `metadata` is the steps' metadata merged in `STEP_NAMES` order.
  */
 @Injectable()
 export class AssetRepository {
@@ -60,23 +64,30 @@ export class AssetRepository {
       .map(toRecord);
   }
 
-  /** Records outputs (a later output of the same name replaces the earlier) and merges metadata. */
+  /** Records a step's outputs (a later output of the same name replaces the earlier) and metadata. */
   async recordResults(
     assetId: string,
-    outputs: AssetOutput[],
+    step: StepName,
+    outputs: readonly AssetOutput[],
     metadata?: Record<string, unknown>,
   ): Promise<void> {
-    const key = this.keys.asset(assetId);
+    const fields = this.resultFields(step, outputs, metadata);
+    if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.asset(assetId), fields);
+  }
+
+  /**
+   * The hash fields that record a step's results: what `recordResults` writes, for a caller that
+   * writes them in a script of its own (the task outbox records them with the task's event).
+   */
+  resultFields(
+    step: StepName,
+    outputs: readonly AssetOutput[],
+    metadata?: Record<string, unknown>,
+  ): Record<string, string> {
     const fields: Record<string, string> = {};
     for (const output of outputs) fields[OUTPUT_FIELD + output.name] = JSON.stringify(output);
-    if (metadata) {
-      const current = JSON.parse((await this.redis.hget(key, 'metadata')) ?? '{}') as Record<
-        string,
-        unknown
-      >;
-      fields.metadata = JSON.stringify({ ...current, ...metadata });
-    }
-    if (Object.keys(fields).length > 0) await this.redis.hset(key, fields);
+    if (metadata) fields[METADATA_FIELD + step] = JSON.stringify(metadata);
+    return fields;
   }
 }
 
@@ -93,7 +104,17 @@ function toRecord(fields: Record<string, string>): AssetRecord {
     files: JSON.parse(fields.files) as AssetFile[],
     primary: fields.primary,
     createdAt: fields.createdAt,
-    metadata: JSON.parse(fields.metadata ?? '{}') as Record<string, unknown>,
+    metadata: mergedMetadata(fields),
     outputs,
   };
+}
+
+/** The base `metadata` field, then each step's in `STEP_NAMES` order (a later one's keys win). */
+function mergedMetadata(fields: Record<string, string>): Record<string, unknown> {
+  const merged = JSON.parse(fields.metadata ?? '{}') as Record<string, unknown>;
+  for (const step of STEP_NAMES) {
+    const json = fields[METADATA_FIELD + step];
+    if (json) Object.assign(merged, JSON.parse(json) as Record<string, unknown>);
+  }
+  return merged;
 }

@@ -11,6 +11,8 @@ export const TASK_ERROR_CODES = [
   'INVALID_OPTIONS',
   /** The asset's kind has no such step. */
   'STEP_NOT_SUPPORTED',
+  /** An asset's file path would leave its folder (`..`, absolute, a drive letter): not used. */
+  'UNSAFE_PATH',
   /** A step ran past its time budget (`KILN_STEP_TIMEOUT_MS`). */
   'STEP_TIMEOUT',
   /** A step's thread died or hit a bug; retried. */

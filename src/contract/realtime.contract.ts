@@ -37,6 +37,11 @@ export interface TaskProgressEvent extends TaskEventBase {
   step: StepName;
   /** Whole-task progress, 0-100. */
   progress: number;
+  /**
+   * Present when `step` ended: the names of the outputs it left on the asset, stored and
+   * downloadable from now on (also if a later step fails).
+   */
+  outputs?: string[];
 }
 
 export interface TaskSucceededEvent extends TaskEventBase {

@@ -1,6 +1,6 @@
 import { ProcessingError } from './processing.error';
 import type { TaskType } from '../contract';
-import type { AssetKind, StepName, StepResult } from './step.types';
+import type { AssetKind, StepName } from './step.types';
 
 /**
  * The steps a `process` task runs for each asset kind, in order. A step of this list can also run
@@ -38,18 +38,4 @@ export function stepNotSupported(kind: string, step: string): ProcessingError {
     STEP_NOT_SUPPORTED,
     `Step "${step}" is not available for ${kind} assets${available}.`,
   );
-}
-
-/** One result for several steps: every output in step order, and their metadata merged. */
-export function mergeStepResults(results: readonly StepResult[]): StepResult {
-  const outputs = results.flatMap((result) => result.outputs);
-  const withMetadata = results.filter((result) => result.metadata !== undefined);
-  if (withMetadata.length === 0) return { outputs };
-  return {
-    outputs,
-    metadata: Object.assign({}, ...withMetadata.map((result) => result.metadata)) as Record<
-      string,
-      unknown
-    >,
-  };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessingError } from './processing.error';
 import { ProcessingPool } from './processing-pool';
-import type { PipelineRequest } from './step.types';
+import type { FinishedStep, PipelineRequest } from './step.types';
 
 /**
  * The real step.worker.js only exists in dist/ (the end-to-end specs run it); here the pool runs a
@@ -11,16 +11,29 @@ import type { PipelineRequest } from './step.types';
  * kind of ending into a result or an error.
  */
 const STUB_WORKER = `
+const done = (stepIndex, name) => ({
+  type: 'step-done',
+  stepIndex,
+  outputs: [{ name, contentType: 'text/plain', path: '/handoff/' + name, sha256: 'ab'.repeat(32), bytes: 1 }],
+  metadata: { file: name },
+});
 module.exports = async function ({ request, progressPort }) {
+  const post = (message) => progressPort.postMessage(message);
   switch (request.options.behaviour) {
     case 'ok':
-      for (const message of [[0, 0], [0, 1], [1, 0.5]]) progressPort.postMessage(message);
-      return { ok: true, result: { outputs: [{ name: 'x', path: '/x', contentType: 'text/plain' }], metadata: { file: request.filename } } };
+      post({ type: 'progress', stepIndex: 0, fraction: 0 });
+      post({ type: 'progress', stepIndex: 0, fraction: 1 });
+      post(done(0, request.primary));
+      post({ type: 'progress', stepIndex: 1, fraction: 0.5 });
+      return { ok: true };
     case 'bad-input':
-      return { ok: false, error: { code: 'IMAGE_CORRUPT', message: 'not a PNG', retryable: false } };
+      return { ok: false, error: { code: 'IMAGE_CORRUPT', message: 'not a PNG', retryable: false, step: 'render' } };
+    case 'step-then-exit':
+      post(done(0, 'first.txt'));
+      process.exit(3);
     case 'sleep':
       await new Promise((resolve) => setTimeout(resolve, 30000));
-      return { ok: true, result: { outputs: [] } };
+      return { ok: true };
     case 'throw':
       throw new Error('handler blew up');
     case 'exit':
@@ -46,8 +59,9 @@ describe('ProcessingPool', () => {
   const request = (behaviour: string): PipelineRequest => ({
     kind: 'image',
     steps: ['render'],
-    inputPath: '/in',
-    filename: 'in.png',
+    inputDir: '/in',
+    primary: 'in.png',
+    outputsDir: '/outputs',
     workDir: '/work',
     options: { behaviour },
   });
@@ -57,12 +71,14 @@ describe('ProcessingPool', () => {
       signal?: AbortSignal;
       timeoutMs?: number;
       onProgress?: (stepIndex: number, fraction: number) => void;
+      onStepDone?: (stepIndex: number, step: FinishedStep) => void;
     } = {},
   ) =>
     pool.run(request(behaviour), {
       signal: opts.signal ?? new AbortController().signal,
       timeoutMs: opts.timeoutMs ?? 10_000,
       onProgress: opts.onProgress ?? (() => undefined),
+      onStepDone: opts.onStepDone ?? (() => undefined),
     });
   const failure = (promise: Promise<unknown>) =>
     promise.then(
@@ -70,24 +86,55 @@ describe('ProcessingPool', () => {
       (error: unknown) => error,
     );
 
-  it('returns the result and relays every [step, fraction] the thread posted', async () => {
-    const progress: Array<[number, number]> = [];
-    const result = await run('ok', { onProgress: (i, f) => progress.push([i, f]) });
-    expect(result).toEqual({
-      outputs: [{ name: 'x', path: '/x', contentType: 'text/plain' }],
-      metadata: { file: 'in.png' },
+  it('resolves once the steps are over, relaying their progress and each step’s outputs in the order posted', async () => {
+    const posted: unknown[] = [];
+    await run('ok', {
+      onProgress: (i, f) => posted.push(['progress', i, f]),
+      onStepDone: (i, step) => posted.push(['done', i, step]),
     });
-    expect(progress).toEqual([
-      [0, 0],
-      [0, 1],
-      [1, 0.5],
+    expect(posted).toEqual([
+      ['progress', 0, 0],
+      ['progress', 0, 1],
+      [
+        'done',
+        0,
+        {
+          outputs: [
+            {
+              name: 'in.png',
+              contentType: 'text/plain',
+              path: '/handoff/in.png',
+              sha256: 'ab'.repeat(32),
+              bytes: 1,
+            },
+          ],
+          metadata: { file: 'in.png' },
+        },
+      ],
+      ['progress', 1, 0.5],
     ]);
   });
 
-  it('throws the ProcessingError a thread answered with, code and retryable intact', async () => {
+  it('throws the ProcessingError a thread answered with, code, retryable and step intact', async () => {
     const error = await failure(run('bad-input'));
     expect(error).toBeInstanceOf(ProcessingError);
-    expect(error).toMatchObject({ code: 'IMAGE_CORRUPT', message: 'not a PNG', retryable: false });
+    expect(error).toMatchObject({
+      code: 'IMAGE_CORRUPT',
+      message: 'not a PNG',
+      retryable: false,
+      step: 'render',
+    });
+  });
+
+  it('still relays the outputs of a step that ended before its thread died', async () => {
+    const done: string[] = [];
+    const error = await failure(
+      run('step-then-exit', {
+        onStepDone: (_, step) => done.push(...step.outputs.map((o) => o.name)),
+      }),
+    );
+    expect(error).toMatchObject({ code: 'STEP_CRASHED', retryable: true });
+    expect(done).toEqual(['first.txt']);
   });
 
   it('stops a step over its time limit with STEP_TIMEOUT, not retried', async () => {
@@ -130,7 +177,12 @@ describe('ProcessingPool', () => {
     const error = await failure(
       pool.run(
         { ...request('sleep'), steps: ['inspect', 'render'] },
-        { signal: new AbortController().signal, timeoutMs: 200, onProgress: () => undefined },
+        {
+          signal: new AbortController().signal,
+          timeoutMs: 200,
+          onProgress: () => undefined,
+          onStepDone: () => undefined,
+        },
       ),
     );
     expect(error).toMatchObject({

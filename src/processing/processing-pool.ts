@@ -11,11 +11,11 @@ import { ProcessingError } from './processing.error';
 import {
   STEP_CRASHED,
   errorMessage,
-  type ProgressMessage,
+  type PipelineMessage,
   type StepOutcome,
   type StepTask,
 } from './step-outcome';
-import type { PipelineRequest, StepResult } from './step.types';
+import type { FinishedStep, PipelineRequest } from './step.types';
 
 export const STEP_TIMEOUT = 'STEP_TIMEOUT';
 
@@ -40,8 +40,14 @@ export interface StepRunOptions {
   signal: AbortSignal;
   /** A step running longer is stopped and fails with `STEP_TIMEOUT`. */
   timeoutMs: number;
-  /** Progress: which of the requested steps is running, and its fraction 0-1. */
+  /** Progress: which of the requested steps moved, and its fraction 0-1. */
   onProgress: (stepIndex: number, fraction: number) => void;
+  /**
+   * A step ended: its outputs (hashed, at paths the caller may move) and metadata. Called as it
+   * happens, in the order the thread posted, also when a later step then fails or the call is
+   * stopped; never after `run` has settled.
+   */
+  onStepDone: (stepIndex: number, step: FinishedStep) => void;
 }
 
 /**
@@ -68,15 +74,21 @@ export class ProcessingPool implements OnApplicationShutdown {
     });
   }
 
+  /** Runs the request's steps in one thread; resolves when all succeeded, else throws a ProcessingError. */
   async run(
     request: PipelineRequest,
-    { signal, timeoutMs, onProgress }: StepRunOptions,
-  ): Promise<StepResult> {
+    { signal, timeoutMs, onProgress, onStepDone }: StepRunOptions,
+  ): Promise<void> {
     signal.throwIfAborted();
     const timeout = AbortSignal.timeout(timeoutMs);
     const { port1, port2 } = new MessageChannel();
     const deliver = (message: unknown) => {
-      if (isProgressMessage(message)) onProgress(message[0], message[1]);
+      const posted = message as PipelineMessage;
+      if (posted.type === 'progress') onProgress(posted.stepIndex, posted.fraction);
+      else if (posted.type === 'step-done') {
+        const { outputs, metadata } = posted;
+        onStepDone(posted.stepIndex, metadata ? { outputs, metadata } : { outputs });
+      }
     };
     port1.on('message', deliver);
     const what =
@@ -103,16 +115,18 @@ export class ProcessingPool implements OnApplicationShutdown {
         true,
       );
     } finally {
-      // Progress the thread posted before answering is already queued on the port: deliver it,
-      // since the answer came on another port and may have overtaken it. Nothing comes after.
+      // What the thread posted before it answered (or died) is already queued on the port:
+      // deliver it, since the answer came on another port and may have overtaken it. Nothing
+      // comes after.
       for (let queued = receiveMessageOnPort(port1); queued; queued = receiveMessageOnPort(port1)) {
         deliver(queued.message);
       }
       port1.close();
     }
-    if (!outcome.ok)
-      throw new ProcessingError(outcome.error.code, outcome.error.message, outcome.error.retryable);
-    return outcome.result;
+    if (!outcome.ok) {
+      const { code, message, retryable, step } = outcome.error;
+      throw new ProcessingError(code, message, retryable, step);
+    }
   }
 
   /**
@@ -127,8 +141,4 @@ export class ProcessingPool implements OnApplicationShutdown {
   async close(): Promise<void> {
     await this.piscina.close();
   }
-}
-
-function isProgressMessage(message: unknown): message is ProgressMessage {
-  return Array.isArray(message) && typeof message[0] === 'number' && typeof message[1] === 'number';
 }

@@ -1,16 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { IMAGE_FIXTURES as IMAGES } from '../../test/support/fixtures';
-import runStepTask from './step.worker';
+import type { PipelineMessage } from './step-outcome';
+import runPipelineTask from './step.worker';
 import type { PipelineRequest } from './step.types';
 
 /** Everything posted on the port so far. */
-function drain(port: MessagePort): unknown[] {
-  const messages: unknown[] = [];
+function drain(port: MessagePort): PipelineMessage[] {
+  const messages: PipelineMessage[] = [];
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port))
-    messages.push(m.message);
+    messages.push(m.message as PipelineMessage);
   return messages;
 }
 
@@ -20,14 +22,15 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   const request = (over: Partial<PipelineRequest>): PipelineRequest => ({
     kind: 'image',
     steps: ['render'],
-    inputPath: join(IMAGES, 'duckCM.tga'),
-    filename: 'duckCM.tga',
+    inputDir: IMAGES,
+    primary: 'duckCM.tga',
+    outputsDir: join(workDir, '..', 'no-outputs'),
     workDir,
     options: {},
     ...over,
   });
   const run = (over: Partial<PipelineRequest>) =>
-    runStepTask({ request: request(over), progressPort: channel.port2 });
+    runPipelineTask({ request: request(over), progressPort: channel.port2 });
 
   beforeEach(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'kiln-step-worker-'));
@@ -38,47 +41,67 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('runs an image step, answers { ok: true, result } and posts its progress fractions', async () => {
-    expect(await run({ steps: ['render'], options: { size: 64 } })).toEqual({
-      ok: true,
-      result: {
-        outputs: [
-          { name: 'thumbnail.png', path: join(workDir, 'thumbnail.png'), contentType: 'image/png' },
-        ],
-      },
-    });
-    expect(drain(channel.port1)).toEqual([
-      [0, 0],
-      [0, 0.2],
-      [0, 1],
+  it('runs an image step, posts its progress, then hands its output over hashed and read-only', async () => {
+    expect(await run({ steps: ['render'], options: { size: 64 } })).toEqual({ ok: true });
+    const messages = drain(channel.port1);
+    expect(messages.slice(0, 3)).toEqual([
+      { type: 'progress', stepIndex: 0, fraction: 0 },
+      { type: 'progress', stepIndex: 0, fraction: 0.2 },
+      { type: 'progress', stepIndex: 0, fraction: 1 },
     ]);
-    expect(await readdir(workDir)).toEqual(['thumbnail.png']);
+    const thumbnail = join(workDir, 'thumbnail.png');
+    const bytes = await readFile(thumbnail);
+    expect(messages[3]).toEqual({
+      type: 'step-done',
+      stepIndex: 0,
+      outputs: [
+        {
+          name: 'thumbnail.png',
+          contentType: 'image/png',
+          path: expect.stringMatching(new RegExp(`^${workDir}/\\.handoff-[0-9a-f]{16}$`)),
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          bytes: bytes.length,
+        },
+      ],
+    });
+    expect(messages).toHaveLength(4);
+    // The handed-over path is the same file under a name of its own: moving it away leaves the
+    // output where later steps read it.
+    const handedOver = messages[3].type === 'step-done' ? messages[3].outputs[0].path : '';
+    expect((await stat(handedOver)).ino).toBe((await stat(thumbnail)).ino);
+    expect((await stat(thumbnail)).mode & 0o777).toBe(0o444);
   });
 
-  it('runs a whole pipeline in one call: every output, merged metadata, progress per step', async () => {
+  it('runs a whole pipeline in one call: each step hands over its outputs as it ends', async () => {
     const outcome = await run({
       steps: ['inspect', 'render', 'variants'],
-      inputPath: join(IMAGES, 'CesiumLogoFlat.png'),
-      filename: 'CesiumLogoFlat.png',
+      primary: 'CesiumLogoFlat.png',
     });
-    expect(outcome.ok && outcome.result.outputs.map((o) => o.name)).toEqual([
-      'metadata.json',
-      'thumbnail.png',
-      'preview.webp',
+    expect(outcome).toEqual({ ok: true });
+    const messages = drain(channel.port1);
+    const done = messages.flatMap((m) => (m.type === 'step-done' ? [m] : []));
+    expect(
+      done.map((m) => [m.stepIndex, m.outputs.map((o) => o.name)]).sort(([a], [b]) => +a - +b),
+    ).toEqual([
+      [0, ['metadata.json']],
+      [1, ['thumbnail.png']],
+      [2, ['preview.webp']],
     ]);
-    expect(outcome.ok && outcome.result.metadata).toMatchObject({
+    expect(done.find((m) => m.stepIndex === 0)?.metadata).toMatchObject({
       width: 211,
       height: 211,
       format: 'png',
     });
-    const steps = (drain(channel.port1) as Array<[number, number]>).map(([index]) => index);
-    expect([...new Set(steps)]).toEqual([0, 1, 2]);
+    const moved = messages.flatMap((m) => (m.type === 'progress' ? [m.stepIndex] : []));
+    expect([...new Set(moved)].sort()).toEqual([0, 1, 2]);
   });
 
   it('answers bad input as plain data: { ok: false, error } with the stable code', async () => {
-    expect(await run({ inputPath: join(IMAGES, 'duckCM.tga'), filename: 'duck.png' })).toEqual({
+    await copyFile(join(IMAGES, 'duckCM.tga'), join(workDir, 'duck.png'));
+    expect(await run({ inputDir: workDir, primary: 'duck.png' })).toEqual({
       ok: false,
       error: {
+        step: 'render',
         code: 'IMAGE_CORRUPT',
         message:
           'The file could not be decoded as a PNG image: its content is not PNG data, nor any other image format Kiln reads (PNG, JPEG, WebP, TIFF, GIF, AVIF, TGA, OpenEXR or Radiance HDR). Re-export it and upload again.',
@@ -90,7 +113,7 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   it('answers invalid options with INVALID_OPTIONS', async () => {
     expect(await run({ options: { size: 5000 } })).toMatchObject({
       ok: false,
-      error: { code: 'INVALID_OPTIONS', retryable: false },
+      error: { code: 'INVALID_OPTIONS', retryable: false, step: 'render' },
     });
   });
 
@@ -123,8 +146,11 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   });
 
   it('answers an unexpected failure (the input file is gone) with STEP_CRASHED, retryable', async () => {
-    const outcome = await run({ inputPath: join(workDir, 'gone.png'), filename: 'gone.png' });
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'STEP_CRASHED', retryable: true } });
+    const outcome = await run({ inputDir: workDir, primary: 'gone.png' });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'STEP_CRASHED', retryable: true, step: 'render' },
+    });
     expect(outcome.ok ? '' : outcome.error.message).toMatch(
       /^The render step stopped on an unexpected error: ENOENT/,
     );

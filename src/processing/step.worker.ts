@@ -1,34 +1,44 @@
 import { runImagePipeline } from './image/image.pipeline';
 import { isStepSupported, stepNotSupported } from './pipelines';
+import { handOffOutputs } from './step-handoff';
 import { checkTaskOptions } from './step-options';
 import {
   toStepFailure,
-  type ProgressMessage,
+  type PipelineMessage,
   type StepOutcome,
   type StepTask,
 } from './step-outcome';
-import type { AssetKind, PipelineContext, PipelineRequest, StepResult } from './step.types';
+import type { AssetKind, PipelineContext, PipelineRequest } from './step.types';
 
-type KindRunner = (request: PipelineRequest, ctx: PipelineContext) => Promise<StepResult>;
+type KindRunner = (request: PipelineRequest, ctx: PipelineContext) => Promise<void>;
 
 /** One runner per asset kind; the mesh, texture-set and substance issues add theirs here. */
 const KIND_RUNNERS: Partial<Record<AssetKind, KindRunner>> = {
   image: runImagePipeline,
 };
 
-/** The piscina task entry: runs the requested steps in this worker thread. Never throws. */
-export default async function runStepTask({
+/**
+ * The piscina task entry: runs the requested steps in this worker thread, posting progress and
+ * each step's outputs on the port as they come. Never throws.
+ */
+export default async function runPipelineTask({
   request,
   progressPort,
 }: StepTask): Promise<StepOutcome> {
-  let current = 0;
+  const post = (message: PipelineMessage) => progressPort.postMessage(message);
   // The pool cancels by terminating the thread, so nothing in here ever aborts this signal.
   const ctx: PipelineContext = {
     signal: new AbortController().signal,
-    progress: (stepIndex, fraction) => {
-      current = stepIndex;
-      const message: ProgressMessage = [stepIndex, Math.min(1, Math.max(0, fraction))];
-      progressPort.postMessage(message);
+    progress: (stepIndex, fraction) =>
+      post({ type: 'progress', stepIndex, fraction: Math.min(1, Math.max(0, fraction)) }),
+    stepDone: async (stepIndex, { outputs, metadata }) => {
+      const handedOff = await handOffOutputs(request.workDir, outputs);
+      post({
+        type: 'step-done',
+        stepIndex,
+        outputs: handedOff,
+        ...(metadata ? { metadata } : {}),
+      });
     },
   };
   try {
@@ -37,8 +47,9 @@ export default async function runStepTask({
     if (!run || unsupported) throw stepNotSupported(request.kind, unsupported ?? request.steps[0]);
     // The API checked them already (StartTask); a task queued before that check still fails here.
     checkTaskOptions(request.steps, request.options);
-    return { ok: true, result: await run(request, ctx) };
+    await run(request, ctx);
+    return { ok: true };
   } catch (error) {
-    return { ok: false, error: toStepFailure(error, request.steps[current] ?? 'first') };
+    return { ok: false, error: toStepFailure(error) };
   }
 }

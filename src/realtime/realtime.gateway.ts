@@ -16,6 +16,7 @@ import {
   type HandshakeAuth,
   ORIGIN_NOT_ALLOWED,
   REALTIME_NAMESPACE,
+  type RealtimeEventName,
   type ServerToClientEvents,
   UNAUTHORIZED,
 } from '../contract';
@@ -147,7 +148,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   private emit(socket: RealtimeSocket, event: SessionEvent): void {
     socket.data.lastEventId = event.eventId;
-    // The payload's shape is fixed by the event name; the union cannot express that pairing.
-    (socket.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload);
+    emitEvent(socket, event.name, event.payload);
   }
+}
+
+/** Emits one contract event: the name picks the payload's type (`ServerToClientEvents`). */
+function emitEvent<N extends RealtimeEventName>(
+  socket: RealtimeSocket,
+  name: N,
+  ...payload: Parameters<ServerToClientEvents[N]>
+): void {
+  socket.emit(name, ...payload);
 }

@@ -4,12 +4,12 @@ import { RealtimeGateway } from './realtime.gateway';
 import { SessionEndedHandler } from './session-ended.handler';
 import { SessionStream } from './session-stream';
 import { SessionSubscriptions } from './session-subscriptions';
-import { TaskEventsRelay } from './task-events.relay';
 
-/** Every role relays the task events it raises to the session streams. */
-const relay = [SessionStream, TaskEventsRelay];
-/** Only API processes hold sockets. */
-const gateway = [RealtimeGateway, SessionSubscriptions, SessionEndedHandler];
+/**
+ * Only API processes hold sockets. The events they relay are written by the tasks outbox with
+ * each state change; this module only reads them (and publishes the logout's control message).
+ */
+const gateway = [RealtimeGateway, SessionStream, SessionSubscriptions, SessionEndedHandler];
 
 @Module({})
 export class RealtimeModule {
@@ -17,7 +17,7 @@ export class RealtimeModule {
     return {
       module: RealtimeModule,
       imports: role.api ? [AuthModule] : [],
-      providers: role.api ? [...relay, ...gateway] : relay,
+      providers: role.api ? gateway : [],
     };
   }
 }

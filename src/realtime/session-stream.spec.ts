@@ -1,67 +1,65 @@
 import type Redis from 'ioredis';
 import { cleanUpTestRedis, connectTestRedis } from '../../test/support/test-redis';
 import { RedisKeys } from '../redis/redis-keys';
-import {
-  compareEventIds,
-  isEventId,
-  SESSION_STREAM_TTL_SECONDS,
-  SessionStream,
-} from './session-stream';
+import { compareEventIds, isEventId, SessionStream } from './session-stream';
+import { SESSION_STREAM_DATA_FIELD, SESSION_STREAM_NAME_FIELD } from './session-stream-format';
 
 describe('SessionStream (real Redis)', () => {
   let redis: Redis;
-  let subscriber: Redis;
   let keyPrefix: string;
   let keys: RedisKeys;
   let stream: SessionStream;
 
   beforeAll(() => {
     ({ redis, keyPrefix } = connectTestRedis());
-    subscriber = redis.duplicate();
     keys = new RedisKeys(keyPrefix);
     stream = new SessionStream(redis, keys);
   });
   afterAll(async () => {
-    subscriber.disconnect();
     await cleanUpTestRedis(redis, keyPrefix);
   });
 
-  const event = (n: number) => ({
+  const payload = (n: number) => ({
     taskId: `task-${n}`,
     assetId: 'asset-1',
     at: '2026-12-01T10:00:00.000Z',
+    type: 'process',
+    attempt: 1,
   });
+  /** An entry as the tasks outbox writes it (session-stream-format.ts). */
+  const append = async (sessionId: string, n: number) =>
+    (await redis.xadd(
+      keys.sessionStream(sessionId),
+      '*',
+      SESSION_STREAM_NAME_FIELD,
+      'task.queued',
+      SESSION_STREAM_DATA_FIELD,
+      JSON.stringify(payload(n)),
+    )) as string;
 
-  it('publishes each appended event on the session channel, in stream order, with its stream id', async () => {
-    const received: string[] = [];
-    await subscriber.subscribe(keys.sessionChannel('s1'));
-    subscriber.on('message', (_channel: string, message: string) => received.push(message));
-
-    const ids = await Promise.all(
-      [1, 2, 3, 4, 5].map((n) => stream.append('s1', 'task.progress', event(n))),
-    );
-    await new Promise((r) => setTimeout(r, 100));
-
-    const parsed = received.map((message) => SessionStream.parse(message));
-    expect(parsed.map((m) => (m.type === 'event' ? m.event.eventId : m.type))).toEqual(ids);
-    expect(parsed[0]).toEqual({
-      type: 'event',
-      event: { eventId: ids[0], name: 'task.progress', payload: { ...event(1), eventId: ids[0] } },
-    });
-    expect([...ids].sort(compareEventIds)).toEqual(ids);
-  });
-
-  it('reads back every event after a given id, oldest first, and keeps the stream for a day', async () => {
-    const ids = [];
-    for (const n of [1, 2, 3]) ids.push(await stream.append('s2', 'task.queued', event(n)));
-    const after = await stream.readAfter('s2', ids[0]);
-    expect(after.map((e) => [e.eventId, e.name, e.payload.taskId])).toEqual([
-      [ids[1], 'task.queued', 'task-2'],
-      [ids[2], 'task.queued', 'task-3'],
+  it('reads back every event after a given id, oldest first, with its stream id as eventId', async () => {
+    const ids = [await append('s2', 1), await append('s2', 2), await append('s2', 3)];
+    expect(await stream.readAfter('s2', ids[0])).toEqual([
+      { eventId: ids[1], name: 'task.queued', payload: { ...payload(2), eventId: ids[1] } },
+      { eventId: ids[2], name: 'task.queued', payload: { ...payload(3), eventId: ids[2] } },
     ]);
     expect(await stream.readAfter('s2', ids[2])).toEqual([]);
-    const ttl = await redis.ttl(keys.sessionStream('s2'));
-    expect(ttl).toBeGreaterThan(SESSION_STREAM_TTL_SECONDS - 10);
+  });
+
+  it('parses a channel message into the event with its stream id, and the logout control message', () => {
+    const data = JSON.stringify(payload(1));
+    expect(SessionStream.parse(`1733050000000-3\ntask.queued\n${data}`)).toEqual({
+      type: 'event',
+      event: {
+        eventId: '1733050000000-3',
+        name: 'task.queued',
+        payload: { ...payload(1), eventId: '1733050000000-3' },
+      },
+    });
+    expect(SessionStream.parse('session-ended')).toEqual({ type: 'session-ended' });
+    expect(() => SessionStream.parse(`1-0\ntask.exploded\n${data}`)).toThrow(
+      'Unknown event "task.exploded" in a session stream',
+    );
   });
 
   it('sends session-ended as a control message', async () => {

@@ -50,6 +50,10 @@ export class RedisKeys {
   userTasks(userId: string): string {
     return `${this.prefix}:user:${userId}:tasks`;
   }
+  /** Sorted set of the ids of queued tasks, by creation time: the start-up check re-adds their jobs. */
+  queuedTasks(): string {
+    return `${this.prefix}:tasks:queued`;
+  }
   /** BullMQ's own prefix: its keys become `{prefix}:bull:{queue}:…`. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

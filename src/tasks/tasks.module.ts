@@ -9,6 +9,7 @@ import { AssetTasksController } from './asset-tasks.controller';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
+import { QueuedTaskJobs } from './queue/queued-task-jobs';
 import { TASK_QUEUE } from './queue/task-queue.constants';
 import { TaskQueueErrors } from './queue/task-queue-errors';
 import { TaskRepository } from './task.repository';
@@ -19,6 +20,8 @@ import { TaskProcessor } from './worker/task.processor';
 const commandHandlers = [StartTaskHandler];
 const queryHandlers = [GetTaskHandler, ListTasksHandler];
 const worker = [TaskProcessor, TaskRunner];
+/** Every role: a queued task whose job was never added gets it at start-up. */
+const queue = [QueuedTaskJobs];
 
 /**
  * The task domain. Every role can start tasks (the queue producer); the API adds the REST
@@ -42,6 +45,7 @@ export class TasksModule {
       providers: [
         TaskRepository,
         TaskQueueErrors,
+        ...queue,
         ...commandHandlers,
         ...queryHandlers,
         ...(role.worker ? worker : []),

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { StepContext } from '../../src/processing/step.types';
+import { basename, dirname, join } from 'node:path';
+import type { StepContext, StepFolders } from '../../src/processing/step.types';
 
 /** A temp folder per test with an empty `work/` dir inside, and a context recording progress. */
 export interface StepWorkspace {
@@ -9,6 +9,8 @@ export interface StepWorkspace {
   workDir: string;
   progress: number[];
   ctx(): StepContext;
+  /** Folders for a step reading the file at `inputPath` as the primary (its folder as the input folder). */
+  folders(inputPath: string): StepFolders;
 }
 
 /** Registers beforeEach/afterEach that make and remove a fresh workspace for every test. */
@@ -20,6 +22,12 @@ export function useStepWorkspace(prefix: string): StepWorkspace {
     ctx: () => ({
       signal: new AbortController().signal,
       progress: (fraction) => workspace.progress.push(fraction),
+    }),
+    folders: (inputPath) => ({
+      inputDir: dirname(inputPath),
+      primary: basename(inputPath),
+      outputsDir: join(workspace.root, 'outputs'),
+      workDir: workspace.workDir,
     }),
   };
   beforeEach(async () => {

@@ -9,12 +9,10 @@ import { inspectImage } from './image.inspect';
 
 describe('inspectImage', () => {
   const ws = useStepWorkspace('kiln-image-inspect-');
-  const request = (inputPath: string, filename: string): StepRequest => ({
+  const request = (inputPath: string): StepRequest => ({
     kind: 'image',
     step: 'inspect',
-    inputPath,
-    filename,
-    workDir: ws.workDir,
+    ...ws.folders(inputPath),
     options: {},
   });
 
@@ -53,7 +51,7 @@ describe('inspectImage', () => {
       { width: 1024, height: 512, channels: 4, colorSpace: 'scrgb', hasAlpha: true, format: 'exr' },
     ],
   ])('reports %s and writes the same facts to metadata.json', async (name, facts) => {
-    const result = await inspectImage(request(join(IMAGES, name), name), ws.ctx());
+    const result = await inspectImage(request(join(IMAGES, name)), ws.ctx());
 
     expect(result.metadata).toEqual({
       ...facts,
@@ -73,11 +71,8 @@ describe('inspectImage', () => {
   });
 
   it('finds the yellow of the duck texture and the cyan of the runtime TGA as dominant colours', async () => {
-    const duck = await inspectImage(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga'), ws.ctx());
-    const cyan = await inspectImage(
-      request(join(IMAGES, 'UnitTests_runtime_float.tga'), 'UnitTests_runtime_float.tga'),
-      ws.ctx(),
-    );
+    const duck = await inspectImage(request(join(IMAGES, 'duckCM.tga')), ws.ctx());
+    const cyan = await inspectImage(request(join(IMAGES, 'UnitTests_runtime_float.tga')), ws.ctx());
     // sharp's dominant colour is the centre of a 16-level-per-channel histogram bin.
     expect([duck.metadata?.dominantColor, cyan.metadata?.dominantColor]).toEqual([
       '#f8d808',
@@ -106,7 +101,7 @@ describe('inspectImage', () => {
     'does not count transparent pixels in the dominant colour: a %i-bit PNG three quarters transparent black, one quarter red, is red',
     async (bitDepth) => {
       const path = await redBesideTransparentBlack(bitDepth);
-      const result = await inspectImage(request(path, 'red.png'), ws.ctx());
+      const result = await inspectImage(request(path), ws.ctx());
       expect(result.metadata).toMatchObject({ hasAlpha: true, dominantColor: '#f80808' });
     },
   );
@@ -114,7 +109,7 @@ describe('inspectImage', () => {
   it('refuses any option, since inspect takes none', async () => {
     const run = inspectImage(
       {
-        ...request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'),
+        ...request(join(IMAGES, 'CesiumLogoFlat.png')),
         options: { size: 64 },
       },
       ws.ctx(),
@@ -127,14 +122,14 @@ describe('inspectImage', () => {
   });
 
   it('reports ws.progress from 0 to 1, rising, with a step in between', async () => {
-    await inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'), ws.ctx());
+    await inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png')), ws.ctx());
     expect(ws.progress).toEqual([0, 0.2, 0.8, 1]);
   });
 
   it('stops with the signal’s reason when aborted, leaving no file', async () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled by the user'));
-    const run = inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png'), {
+    const run = inspectImage(request(join(IMAGES, 'CesiumLogoFlat.png')), {
       signal: controller.signal,
       progress: () => undefined,
     });
@@ -145,7 +140,7 @@ describe('inspectImage', () => {
   it('fails a PNG truncated to half with IMAGE_CORRUPT, leaving no file', async () => {
     const png = await readFile(join(IMAGES, 'CesiumLogoFlat.png'));
     const input = await brokenInput('half.png', png.subarray(0, png.length >> 1));
-    const error = await inspectImage(request(input, 'logo.png'), ws.ctx()).catch((e: unknown) => e);
+    const error = await inspectImage(request(input), ws.ctx()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProcessingError);
     expect(error).toMatchObject({
       code: 'IMAGE_CORRUPT',
@@ -159,7 +154,7 @@ describe('inspectImage', () => {
   it('fails a JPEG truncated to half with IMAGE_CORRUPT (it gets past the header; the pixels run out)', async () => {
     const jpeg = await readFile(join(IMAGES, 'Collada_Sample.jpg'));
     const input = await brokenInput('half.jpg', jpeg.subarray(0, jpeg.length >> 1));
-    await expect(inspectImage(request(input, 'photo.jpg'), ws.ctx())).rejects.toMatchObject({
+    await expect(inspectImage(request(input), ws.ctx())).rejects.toMatchObject({
       code: 'IMAGE_CORRUPT',
       retryable: false,
       message:

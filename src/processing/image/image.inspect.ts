@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { writeOutputAtomically } from '../atomic-output';
+import { primaryPath } from '../step-folder';
 import { parseStepOptions } from '../step-options';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { dominantColor, type Rgb } from './dominant-color';
@@ -54,7 +55,7 @@ export async function inspectImage(
   parseStepOptions('inspect', request.options); // it takes none: refuses any
   ctx.progress(0);
   const image =
-    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
+    settings.source ?? (await openImage(primaryPath(request), request.primary, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 

@@ -4,29 +4,45 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { IMAGE_FIXTURES as IMAGES } from '../../../test/support/fixtures';
 import { PIPELINES } from '../pipelines';
-import type { PipelineRequest, StepName } from '../step.types';
+import { StepFailedError, toStepFailure } from '../step-outcome';
+import type { PipelineContext, PipelineRequest, StepName, StepResult } from '../step.types';
 import { decodeOnce, openImage } from './image-decode';
 import { IMAGE_STEPS, runImagePipeline } from './image.pipeline';
 
 describe('runImagePipeline', () => {
   let workDir: string;
   let progress: Array<[number, number]>;
-  const ctx = () => ({
+  let handedOver: Array<[number, StepResult]>;
+  const ctx = (): PipelineContext => ({
     signal: new AbortController().signal,
-    progress: (index: number, fraction: number) => progress.push([index, fraction]),
+    progress: (index, fraction) => progress.push([index, fraction]),
+    stepDone: (index, result) => {
+      handedOver.push([index, result]);
+      return Promise.resolve();
+    },
   });
-  const request = (steps: StepName[], name = 'duckCM.tga'): PipelineRequest => ({
+  const request = (
+    steps: StepName[],
+    name = 'duckCM.tga',
+    options: Record<string, unknown> = {},
+  ): PipelineRequest => ({
     kind: 'image',
     steps,
-    inputPath: join(IMAGES, name),
-    filename: name,
+    inputDir: IMAGES,
+    primary: name,
+    outputsDir: join(workDir, '..', 'no-outputs'),
     workDir,
-    options: {},
+    options,
   });
+  const handedOverNames = () =>
+    [...handedOver]
+      .sort(([a], [b]) => a - b)
+      .map(([index, result]) => [index, result.outputs.map((o) => o.name)]);
 
   beforeEach(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'kiln-image-pipeline-'));
     progress = [];
+    handedOver = [];
   });
   afterEach(async () => {
     await rm(workDir, { recursive: true, force: true });
@@ -37,15 +53,18 @@ describe('runImagePipeline', () => {
   });
 
   it.each(['duckCM.tga', 'CesiumLogoFlat.png', 'Collada_Sample.jpg'])(
-    'runs inspect, render and variants on %s into one work dir, each step reporting its progress',
+    'runs inspect, render and variants on %s into one work dir, each step handing over its outputs as it ends',
     async (name) => {
-      const result = await runImagePipeline(request([...PIPELINES.image], name), ctx());
-      expect(result.outputs.map((o) => o.name)).toEqual([
-        'metadata.json',
-        'thumbnail.png',
-        'preview.webp',
+      await runImagePipeline(request([...PIPELINES.image], name), ctx());
+      expect(handedOverNames()).toEqual([
+        [0, ['metadata.json']],
+        [1, ['thumbnail.png']],
+        [2, ['preview.webp']],
       ]);
-      expect(result.metadata).toMatchObject({ format: name.split('.')[1].replace('jpg', 'jpeg') });
+      const inspect = handedOver.find(([index]) => index === 0)?.[1];
+      expect(inspect?.metadata).toMatchObject({
+        format: name.split('.')[1].replace('jpg', 'jpeg'),
+      });
       expect((await readdir(workDir)).sort()).toEqual([
         'metadata.json',
         'preview.webp',
@@ -60,6 +79,26 @@ describe('runImagePipeline', () => {
       }
     },
   );
+
+  it('hands over the steps that succeeded when another fails, and names the failing step', async () => {
+    // maxSize 5 is below variants' minimum; inspect and render ignore it.
+    const run = runImagePipeline(
+      request([...PIPELINES.image], 'CesiumLogoFlat.png', { maxSize: 5 }),
+      ctx(),
+    );
+    const error = await run.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepFailedError);
+    expect(toStepFailure(error)).toEqual({
+      code: 'INVALID_OPTIONS',
+      message: 'Option "maxSize" must be a whole number from 16 to 16383; got 5.',
+      retryable: false,
+      step: 'variants',
+    });
+    expect(handedOverNames()).toEqual([
+      [0, ['metadata.json']],
+      [1, ['thumbnail.png']],
+    ]);
+  });
 
   it('makes the same thumbnail from the shared decode as a step alone makes from the file', async () => {
     await runImagePipeline(request(['inspect', 'render'], 'CesiumLogoFlat.png'), ctx());

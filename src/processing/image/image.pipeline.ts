@@ -1,5 +1,7 @@
-import { mergeStepResults, stepNotSupported } from '../pipelines';
+import { stepNotSupported } from '../pipelines';
+import { primaryPath } from '../step-folder';
 import { pickStepOptions } from '../step-options';
+import { StepFailedError } from '../step-outcome';
 import type {
   PipelineContext,
   PipelineRequest,
@@ -30,11 +32,13 @@ export const IMAGE_STEPS: Readonly<Partial<Record<StepName, ImageStepRunner>>> =
  * Runs steps of an `image` asset. Several steps share one opened (and, where it pays, decoded)
  * image and then run at once: they only read it, and libvips works on libuv's threads, so a lone
  * large task uses every core. A step alone opens the file itself, so a JPEG still shrinks on load.
+ * Each step hands its outputs over as it ends (`ctx.stepDone`), so a step that fails later takes
+ * nothing with it.
  */
 export async function runImagePipeline(
   request: PipelineRequest,
   ctx: PipelineContext,
-): Promise<StepResult> {
+): Promise<void> {
   const runners = request.steps.map((step) => {
     const run = IMAGE_STEPS[step];
     if (!run) throw stepNotSupported(request.kind, step);
@@ -42,23 +46,30 @@ export async function runImagePipeline(
   });
   let source: DecodedImage | undefined;
   if (runners.length > 1) {
-    ctx.progress(0, 0); // the shared decode comes before the steps' own progress
-    source = await decodeOnce(await openImage(request.inputPath, request.filename));
+    ctx.progress(0, 0); // the shared decode counts as the first step's start
+    try {
+      source = await decodeOnce(await openImage(primaryPath(request), request.primary));
+    } catch (error) {
+      throw new StepFailedError(runners[0][0], error);
+    }
   }
   ctx.signal.throwIfAborted();
-  // allSettled, not all: every step has finished writing before a failure is answered.
+  // allSettled, not all: every step has finished writing (and handing over) before a failure is
+  // answered.
   const settled = await Promise.allSettled(
-    runners.map(([step, run], index) =>
-      run(
-        { ...request, step, options: pickStepOptions(step, request.options) },
-        { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
-        source,
-      ),
-    ),
+    runners.map(async ([step, run], index) => {
+      try {
+        const result = await run(
+          { ...request, step, options: pickStepOptions(step, request.options) },
+          { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
+          source,
+        );
+        await ctx.stepDone(index, result);
+      } catch (error) {
+        throw new StepFailedError(step, error);
+      }
+    }),
   );
   const failed = settled.find((outcome) => outcome.status === 'rejected');
   if (failed) throw failed.reason;
-  return mergeStepResults(
-    settled.map((outcome) => (outcome as PromiseFulfilledResult<StepResult>).value),
-  );
 }

@@ -15,9 +15,7 @@ describe('renderImage', () => {
   ): StepRequest => ({
     kind: 'image',
     step: 'render',
-    inputPath,
-    filename: name,
-    workDir: ws.workDir,
+    ...ws.folders(inputPath),
     options,
   });
   const thumbnail = () => sharp(join(ws.workDir, 'thumbnail.png')).metadata();

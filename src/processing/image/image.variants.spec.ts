@@ -8,16 +8,10 @@ import { buildImageVariants } from './image.variants';
 
 describe('buildImageVariants', () => {
   const ws = useStepWorkspace('kiln-image-variants-');
-  const request = (
-    inputPath: string,
-    filename: string,
-    options: Record<string, unknown> = {},
-  ): StepRequest => ({
+  const request = (inputPath: string, options: Record<string, unknown> = {}): StepRequest => ({
     kind: 'image',
     step: 'variants',
-    inputPath,
-    filename,
-    workDir: ws.workDir,
+    ...ws.folders(inputPath),
     options,
   });
   const preview = () => sharp(join(ws.workDir, 'preview.webp')).metadata();
@@ -28,7 +22,7 @@ describe('buildImageVariants', () => {
       .png()
       .toFile(input);
 
-    const result = await buildImageVariants(request(input, 'wide.png'), ws.ctx());
+    const result = await buildImageVariants(request(input), ws.ctx());
 
     expect(result).toEqual({
       outputs: [
@@ -48,7 +42,7 @@ describe('buildImageVariants', () => {
   ])(
     'turns %s with options %j into a %i×%i WebP (alpha: %s)',
     async (name, options, width, height, hasAlpha) => {
-      await buildImageVariants(request(join(IMAGES, name), name, options), ws.ctx());
+      await buildImageVariants(request(join(IMAGES, name), options), ws.ctx());
       expect(await preview()).toMatchObject({ format: 'webp', width, height, hasAlpha });
     },
   );
@@ -65,7 +59,7 @@ describe('buildImageVariants', () => {
     })
       .png()
       .toFile(input);
-    await buildImageVariants(request(input, 'glass.png'), ws.ctx());
+    await buildImageVariants(request(input), ws.ctx());
     expect(await preview()).toMatchObject({
       format: 'webp',
       width: 64,
@@ -76,7 +70,7 @@ describe('buildImageVariants', () => {
 
   it.each([8, 16384, 1.5, '2048'])('refuses maxSize %j with INVALID_OPTIONS', async (maxSize) => {
     await expect(
-      buildImageVariants(request(join(IMAGES, 'duckCM.tga'), 'duckCM.tga', { maxSize }), ws.ctx()),
+      buildImageVariants(request(join(IMAGES, 'duckCM.tga'), { maxSize }), ws.ctx()),
     ).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
       retryable: false,

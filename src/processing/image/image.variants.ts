@@ -1,4 +1,5 @@
 import { writeOutputAtomically } from '../atomic-output';
+import { primaryPath } from '../step-folder';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { parseStepOptions } from '../step-options';
 import {
@@ -38,7 +39,7 @@ export async function buildImageVariants(
   const { maxSize } = parseStepOptions('variants', request.options);
   ctx.progress(0);
   const image =
-    settings.source ?? (await openImage(request.inputPath, request.filename, settings.decode));
+    settings.source ?? (await openImage(primaryPath(request), request.primary, settings.decode));
   ctx.progress(0.2);
   ctx.signal.throwIfAborted();
 

@@ -52,16 +52,16 @@ describe('Task aggregate', () => {
     });
   });
 
-  it('goes queued → running → succeeded, counting the attempt and ending at 100%', () => {
+  it('goes queued → running → succeeded, counting the attempt and ending at 100% on its last step', () => {
     const task = Task.queue(fields, t0);
     task.start(t1);
     task.progress('render', 40.4, t1);
-    task.succeed(['metadata.json', 'thumbnail.png'], t1);
+    task.succeed(['metadata.json', 'thumbnail.png'], 'variants', t1);
     expect(task.toSnapshot()).toMatchObject({
       state: 'succeeded',
       attempts: 1,
       progress: 100,
-      step: 'render',
+      step: 'variants',
       outputs: ['metadata.json', 'thumbnail.png'],
       updatedAt: '2026-12-01T10:00:01.000Z',
     });
@@ -72,6 +72,73 @@ describe('Task aggregate', () => {
       TaskSucceeded,
     ]);
     expect(task.getUncommittedEvents()[2]).toMatchObject({ step: 'render', progress: 40 });
+  });
+
+  it('records the outputs a step left as it ends, in a progress event of that step', () => {
+    const task = running();
+    task.stepEnded('render', ['thumbnail.png'], 33.3, t1);
+    task.stepEnded('inspect', ['metadata.json'], 66.7, t1);
+    expect(task.toSnapshot()).toMatchObject({
+      step: 'inspect',
+      progress: 67,
+      outputs: ['thumbnail.png', 'metadata.json'],
+    });
+    expect(task.getUncommittedEvents().map((e) => e.toContract())).toEqual([
+      {
+        name: 'task.progress',
+        payload: {
+          taskId: 'task-1',
+          assetId: 'asset-1',
+          at: t1.toISOString(),
+          step: 'render',
+          progress: 33,
+          outputs: ['thumbnail.png'],
+        },
+      },
+      {
+        name: 'task.progress',
+        payload: {
+          taskId: 'task-1',
+          assetId: 'asset-1',
+          at: t1.toISOString(),
+          step: 'inspect',
+          progress: 67,
+          outputs: ['metadata.json'],
+        },
+      },
+    ]);
+  });
+
+  it('keeps the outputs earlier steps left when it fails, names the failing step, and says so in task.failed', () => {
+    const task = running();
+    task.stepEnded('inspect', ['metadata.json'], 33, t1);
+    task.fail({ code: 'INVALID_OPTIONS', message: 'bad maxSize' }, false, t1, 'variants');
+    expect(task.toSnapshot()).toMatchObject({
+      state: 'failed',
+      step: 'variants',
+      outputs: ['metadata.json'],
+    });
+    expect(task.getUncommittedEvents()[1].toContract()).toEqual({
+      name: 'task.failed',
+      payload: {
+        taskId: 'task-1',
+        assetId: 'asset-1',
+        at: t1.toISOString(),
+        error: { code: 'INVALID_OPTIONS', message: 'bad maxSize' },
+        willRetry: false,
+        outputs: ['metadata.json'],
+      },
+    });
+  });
+
+  it('lists every output in task.succeeded: the last attempt’s in step order, then earlier attempts’', () => {
+    const task = running();
+    task.stepEnded('inspect', ['metadata.json', 'old.png'], 50, t1);
+    task.succeed(['metadata.json', 'thumbnail.png'], 'render', t1);
+    expect(task.getUncommittedEvents()[1].toContract()).toMatchObject({
+      name: 'task.succeeded',
+      payload: { outputs: ['metadata.json', 'thumbnail.png', 'old.png'] },
+    });
   });
 
   it('never lets progress go backwards within an attempt', () => {
@@ -125,7 +192,7 @@ describe('Task aggregate', () => {
   });
 
   it.each([
-    ['succeed a queued task', (task: Task) => task.succeed([], t1)],
+    ['succeed a queued task', (task: Task) => task.succeed([], 'render', t1)],
     ['fail a queued task', (task: Task) => task.fail({ code: 'X', message: 'x' }, false, t1)],
   ])('refuses to %s', (_name, act) => {
     const task = Task.queue(fields, t0);
@@ -140,7 +207,7 @@ describe('Task aggregate', () => {
 
   it('refuses any move out of a final state', () => {
     const task = running();
-    task.succeed([], t1);
+    task.succeed([], 'render', t1);
     expect(() => task.start(t1)).toThrow('Task task-1 cannot go from succeeded to running');
     expect(() => task.cancel(undefined, t1)).toThrow(
       'Task task-1 cannot go from succeeded to cancelled',

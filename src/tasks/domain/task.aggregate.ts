@@ -1,8 +1,8 @@
 import { AggregateRoot } from '@nestjs/cqrs';
 import type { AssetKind, StepName, TaskErrorInfo, TaskState, TaskType } from '../../contract';
 import {
-  type AnyTaskEvent,
   TaskCancelled,
+  type TaskEvent,
   TaskFailed,
   TaskProgressed,
   TaskQueued,
@@ -39,10 +39,12 @@ export interface TaskSnapshot {
   state: TaskState;
   /** Whole-task progress, 0-100. */
   progress: number;
+  /** The step that last moved; a finished task's last step (the failing one for a failure). */
   step: StepName | null;
   /** How many times it has started running. */
   attempts: number;
   error: TaskErrorInfo | null;
+  /** Names of the outputs the task left on its asset so far, over all its attempts. */
   outputs: string[];
   createdAt: string;
   updatedAt: string;
@@ -55,9 +57,10 @@ export type NewTask = Pick<
 
 /**
  * A task: one pipeline (or one step) run for one asset. Methods check the transition, change
- * the state and record a domain event; the events go out on `commit()` after the save.
+ * the state and record a domain event; `TaskRepository.save` writes the state and appends its
+ * recorded events in one step (the outbox), then clears them.
  */
-export class Task extends AggregateRoot<AnyTaskEvent> {
+export class Task extends AggregateRoot<TaskEvent> {
   private constructor(private snapshot: TaskSnapshot) {
     super();
   }
@@ -108,25 +111,35 @@ export class Task extends AggregateRoot<AnyTaskEvent> {
 
   /** Records progress of a running task; it never goes backwards within an attempt. */
   progress(step: StepName, progress: number, now: Date): void {
-    this.assertState('running', 'report progress');
-    this.snapshot.step = step;
-    this.snapshot.progress = Math.max(this.snapshot.progress, Math.min(100, Math.round(progress)));
-    this.snapshot.updatedAt = now.toISOString();
+    this.advance(step, progress, now);
     this.apply(new TaskProgressed(this.route(now), step, this.snapshot.progress));
   }
 
-  succeed(outputs: string[], now: Date): void {
-    this.moveTo('succeeded', now);
-    this.snapshot.progress = 100;
-    this.snapshot.outputs = outputs;
-    this.apply(new TaskSucceeded(this.route(now), outputs));
+  /** A step ended and left `outputs` on the asset (already stored and recorded there). */
+  stepEnded(step: StepName, outputs: string[], progress: number, now: Date): void {
+    this.advance(step, progress, now);
+    this.snapshot.outputs = [...new Set([...this.snapshot.outputs, ...outputs])];
+    this.apply(new TaskProgressed(this.route(now), step, this.snapshot.progress, outputs));
   }
 
-  /** A failed attempt: back to `queued` when another attempt follows, else `failed` for good. */
-  fail(error: TaskErrorInfo, willRetry: boolean, now: Date): void {
+  /** Every step succeeded; `outputs` are the names they left, in step order. */
+  succeed(outputs: string[], lastStep: StepName, now: Date): void {
+    this.moveTo('succeeded', now);
+    this.snapshot.progress = 100;
+    this.snapshot.step = lastStep;
+    this.snapshot.outputs = [...new Set([...outputs, ...this.snapshot.outputs])];
+    this.apply(new TaskSucceeded(this.route(now), this.snapshot.outputs));
+  }
+
+  /**
+   * A failed attempt: back to `queued` when another attempt follows, else `failed` for good,
+   * naming the step that failed when one did. Outputs earlier steps left stay.
+   */
+  fail(error: TaskErrorInfo, willRetry: boolean, now: Date, step?: StepName): void {
     this.moveTo(willRetry ? 'queued' : 'failed', now);
     this.snapshot.error = error;
-    this.apply(new TaskFailed(this.route(now), error, willRetry));
+    if (step) this.snapshot.step = step;
+    this.apply(new TaskFailed(this.route(now), error, willRetry, [...this.snapshot.outputs]));
     if (willRetry) {
       this.snapshot.progress = 0;
       this.snapshot.step = null;
@@ -147,14 +160,21 @@ export class Task extends AggregateRoot<AnyTaskEvent> {
     this.snapshot.updatedAt = now.toISOString();
   }
 
+  private advance(step: StepName, progress: number, now: Date): void {
+    this.assertState('running', 'report progress');
+    this.snapshot.step = step;
+    this.snapshot.progress = Math.max(this.snapshot.progress, Math.min(100, Math.round(progress)));
+    this.snapshot.updatedAt = now.toISOString();
+  }
+
   private assertState(expected: TaskState, action: string): void {
     if (this.snapshot.state !== expected) {
       throw new Error(`Task ${this.snapshot.id} is ${this.snapshot.state} and cannot ${action}`);
     }
   }
 
-  private route(now: Date): TaskEventRoute {
-    const { id, assetId, ownerId, sessionId } = this.snapshot;
-    return [id, assetId, ownerId, sessionId, now];
+  private route(at: Date): TaskEventRoute {
+    const { id: taskId, assetId, ownerId, sessionId } = this.snapshot;
+    return { taskId, assetId, ownerId, sessionId, at };
   }
 }

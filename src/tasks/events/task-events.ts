@@ -1,20 +1,48 @@
-import type { StepName, TaskErrorInfo, TaskType } from '../../contract';
+import type { RealtimeEvent, StepName, TaskErrorInfo, TaskType } from '../../contract';
 
-/**
- * The task domain events. Each carries who it belongs to (`sessionId`, `ownerId`) so the relay
- * can route it without reading the task again.
- */
-abstract class TaskEvent {
-  constructor(
-    readonly taskId: string,
-    readonly assetId: string,
-    readonly ownerId: string,
-    readonly sessionId: string,
-    readonly at: Date,
-  ) {}
+/** Who an event belongs to and when it happened: enough to route it without reading the task. */
+export interface TaskEventRoute {
+  taskId: string;
+  assetId: string;
+  ownerId: string;
+  sessionId: string;
+  at: Date;
 }
 
-export type TaskEventRoute = ConstructorParameters<typeof TaskEvent>;
+type Unsent<E> = E extends { name: infer N; payload: infer P }
+  ? { name: N; payload: Omit<P, 'eventId'> }
+  : never;
+
+/** A contract event before its session stream gave it an `eventId`. */
+export type UnsentEvent = Unsent<RealtimeEvent>;
+
+/**
+ * A task domain event. Each one knows its contract name and payload (`toContract`), so the
+ * classes below are the only list of task events: the outbox appends whatever the aggregate
+ * recorded, and nothing else enumerates them.
+ */
+export abstract class TaskEvent {
+  readonly taskId: string;
+  readonly assetId: string;
+  readonly ownerId: string;
+  readonly sessionId: string;
+  readonly at: Date;
+
+  constructor({ taskId, assetId, ownerId, sessionId, at }: TaskEventRoute) {
+    this.taskId = taskId;
+    this.assetId = assetId;
+    this.ownerId = ownerId;
+    this.sessionId = sessionId;
+    this.at = at;
+  }
+
+  /** The event as the realtime contract names and shapes it. */
+  abstract toContract(): UnsentEvent;
+
+  protected base(): { taskId: string; assetId: string; at: string } {
+    return { taskId: this.taskId, assetId: this.assetId, at: this.at.toISOString() };
+  }
+}
 
 export class TaskQueued extends TaskEvent {
   constructor(
@@ -22,7 +50,14 @@ export class TaskQueued extends TaskEvent {
     readonly type: TaskType,
     readonly attempt: number,
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return {
+      name: 'task.queued',
+      payload: { ...this.base(), type: this.type, attempt: this.attempt },
+    };
   }
 }
 
@@ -31,7 +66,11 @@ export class TaskStarted extends TaskEvent {
     route: TaskEventRoute,
     readonly attempt: number,
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return { name: 'task.started', payload: { ...this.base(), attempt: this.attempt } };
   }
 }
 
@@ -40,8 +79,22 @@ export class TaskProgressed extends TaskEvent {
     route: TaskEventRoute,
     readonly step: StepName,
     readonly progress: number,
+    /** Set when the step ended: the outputs it left on the asset. */
+    readonly outputs?: string[],
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return {
+      name: 'task.progress',
+      payload: {
+        ...this.base(),
+        step: this.step,
+        progress: this.progress,
+        ...(this.outputs ? { outputs: [...this.outputs] } : {}),
+      },
+    };
   }
 }
 
@@ -50,7 +103,11 @@ export class TaskSucceeded extends TaskEvent {
     route: TaskEventRoute,
     readonly outputs: string[],
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return { name: 'task.succeeded', payload: { ...this.base(), outputs: [...this.outputs] } };
   }
 }
 
@@ -59,8 +116,22 @@ export class TaskFailed extends TaskEvent {
     route: TaskEventRoute,
     readonly error: TaskErrorInfo,
     readonly willRetry: boolean,
+    /** The outputs the task left before it failed (kept on the asset). */
+    readonly outputs: string[],
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return {
+      name: 'task.failed',
+      payload: {
+        ...this.base(),
+        error: { ...this.error },
+        willRetry: this.willRetry,
+        outputs: [...this.outputs],
+      },
+    };
   }
 }
 
@@ -69,18 +140,13 @@ export class TaskCancelled extends TaskEvent {
     route: TaskEventRoute,
     readonly reason?: string,
   ) {
-    super(...route);
+    super(route);
+  }
+
+  toContract(): UnsentEvent {
+    return {
+      name: 'task.cancelled',
+      payload: { ...this.base(), ...(this.reason ? { reason: this.reason } : {}) },
+    };
   }
 }
-
-export type AnyTaskEvent =
-  TaskQueued | TaskStarted | TaskProgressed | TaskSucceeded | TaskFailed | TaskCancelled;
-
-export const TASK_EVENTS = [
-  TaskQueued,
-  TaskStarted,
-  TaskProgressed,
-  TaskSucceeded,
-  TaskFailed,
-  TaskCancelled,
-] as const;

@@ -1,18 +1,24 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventPublisher } from '@nestjs/cqrs';
 import { UnrecoverableError } from 'bullmq';
 import { AssetRepository } from '../../assets/asset.repository';
-import { type AssetOutput, type AssetRecord, primaryFile } from '../../assets/asset.record';
+import type { AssetOutput, AssetRecord } from '../../assets/asset.record';
 import { KILN_CONFIG, type KilnConfig } from '../../config/kiln-config';
-import { PIPELINES } from '../../processing/pipelines';
+import {
+  FINAL_TASK_STATES,
+  type StepName,
+  type TaskErrorInfo,
+  type TaskState,
+} from '../../contract';
+import { stepsOfTask } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
-import type { StepName } from '../../processing/step.types';
-import type { TaskErrorInfo } from '../../contract';
+import { layOutStepFolder, releaseStepFolder } from '../../processing/step-folder';
+import type { HandedOffOutput } from '../../processing/step.types';
 import { STORAGE, type Storage } from '../../storage/storage';
-import { Task } from '../domain/task.aggregate';
+import type { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
-import { ProgressThrottle } from './progress-throttle';
+import { StepReports } from './step-reports';
+import { TaskSaves } from './task-saves';
 import { WorkerStoppedError } from './worker-stopped.error';
 
 /** What BullMQ tells the runner about the attempt in hand. */
@@ -23,9 +29,13 @@ export interface AttemptInfo {
   signal: AbortSignal;
 }
 
+const isFinal = (state: TaskState) => (FINAL_TASK_STATES as readonly TaskState[]).includes(state);
+
 /**
- * Runs one task: its steps in order on the processing pool, each step's outputs stored and
- * recorded on the asset, every state change saved and then published as a domain event.
+ * Runs one task: its steps in one call to the processing pool, with the asset's files laid out
+ * read-only for them. As each step ends its outputs are stored and recorded on the asset, with
+ * the task's progress event, so a later failure keeps them. Every change of the task is saved
+ * with its events in one write (the outbox), one after another in the order they happened.
  */
 @Injectable()
 export class TaskRunner {
@@ -35,16 +45,16 @@ export class TaskRunner {
     private readonly tasks: TaskRepository,
     private readonly assets: AssetRepository,
     private readonly pool: ProcessingPool,
-    private readonly publisher: EventPublisher,
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(KILN_CONFIG) private readonly config: KilnConfig,
   ) {}
 
   async run(taskId: string, attempt: AttemptInfo): Promise<void> {
-    const loaded = await this.tasks.load(taskId);
-    if (!loaded) throw new UnrecoverableError(`Task ${taskId} does not exist`);
-    if (loaded.state === 'cancelled') return;
-    const task = this.publisher.mergeObjectContext(loaded);
+    const task = await this.tasks.load(taskId);
+    if (!task) throw new UnrecoverableError(`Task ${taskId} does not exist`);
+    // Cancelled, or a job run again after its task ended (re-added by the start-up check in a
+    // race with the end): nothing to do.
+    if (isFinal(task.state)) return;
     const asset = await this.assets.get(task.toSnapshot().assetId);
     if (!asset) throw new UnrecoverableError(`Asset of task ${taskId} does not exist`);
 
@@ -56,101 +66,122 @@ export class TaskRunner {
         new Date(),
       );
     }
-    await this.transition(task, () => task.start(new Date()));
+    task.start(new Date());
+    await this.tasks.save(task);
 
-    const snapshot = task.toSnapshot();
-    const steps: readonly StepName[] =
-      snapshot.type === 'process' ? PIPELINES[asset.kind] : [snapshot.type];
-    const throttle = new ProgressThrottle<{ step: StepName; progress: number }>(
-      this.config.progressHz,
-      ({ step, progress }) => {
-        task.progress(step, progress, new Date());
-        this.transition(task, () => undefined).catch((error: unknown) =>
-          this.logger.error(`Progress of task ${taskId} not saved`, error),
-        );
-      },
+    const { type, options } = task.toSnapshot();
+    const steps: readonly StepName[] = stepsOfTask(asset.kind, type);
+    const saves = new TaskSaves((fields) =>
+      this.tasks.save(
+        task,
+        Object.keys(fields).length > 0 ? { assetId: asset.id, fields } : undefined,
+      ),
     );
-    const done = steps.map(() => 0);
-    const workDir = await this.storage.makeTempDir(`task-${taskId}-`);
+    const reports = new StepReports(
+      task,
+      steps,
+      saves,
+      {
+        store: (outputs) => this.storeOutputs(outputs),
+        fields: (step, outputs, metadata) => this.assets.resultFields(step, outputs, metadata),
+      },
+      this.config.progressHz,
+    );
+
+    let root: string | undefined;
     try {
+      root = await this.storage.makeTempDir(`task-${taskId}-`);
+      const folders = await layOutStepFolder(root, {
+        files: asset.files.map((file) => ({
+          path: file.path,
+          source: this.storage.localPath(file.sha256),
+        })),
+        primary: asset.primary,
+        outputs: asset.outputs.map((output) => ({
+          path: output.name,
+          source: this.storage.localPath(output.sha256),
+        })),
+      });
       // One pool call runs every step, so the steps can share work (an image decodes once).
-      const result = await this.pool.run(
-        {
-          kind: asset.kind,
-          steps,
-          inputPath: this.storage.localPath(primaryFile(asset).sha256),
-          filename: asset.primary,
-          workDir,
-          options: snapshot.options,
-        },
+      await this.pool.run(
+        { kind: asset.kind, steps, ...folders, options },
         {
           signal: attempt.signal,
           // KILN_STEP_TIMEOUT_MS is a budget per step.
           timeoutMs: this.config.stepTimeoutMs * steps.length,
-          // Steps may run one after another or at once: the task is as far as their sum.
-          onProgress: (index, fraction) => {
-            done[index] = fraction;
-            const sum = done.reduce((total, part) => total + part, 0);
-            throttle.report({ step: steps[index], progress: (sum / steps.length) * 100 });
-          },
+          onProgress: reports.progress,
+          onStepDone: reports.stepDone,
         },
       );
-      const stored = await this.storeOutputs(result.outputs);
-      await this.assets.recordResults(asset.id, stored, result.metadata);
-      throttle.stop();
-      const names = stored.map((output) => output.name);
-      await this.transition(task, () => task.succeed(names, new Date()));
+      reports.succeed();
+      await saves.settled();
     } catch (error) {
-      throttle.stop();
+      reports.stop();
       if (error instanceof WorkerStoppedError) {
         // Shutdown, not the task: queued again (TaskProcessor puts the job back untouched).
-        await this.transition(task, () => task.fail(error.info, true, new Date()));
+        await saves.settled().catch(() => undefined); // the failure below is saved either way
+        task.fail(error.info, true, new Date());
+        await this.tasks.save(task);
         throw error;
       }
-      await this.failAttempt(task, asset, error, attempt);
+      await this.failAttempt(task, asset, error, attempt, saves);
     } finally {
-      await this.storage.removeTemp(workDir);
+      if (root) await this.removeFolder(root);
     }
   }
 
-  private async storeOutputs(
-    outputs: { name: string; path: string; contentType: string }[],
-  ): Promise<AssetOutput[]> {
+  /** A folder left behind is only disk space (the start-up sweep takes it): log, do not fail. */
+  private async removeFolder(root: string): Promise<void> {
+    try {
+      await releaseStepFolder(root);
+      await this.storage.removeTemp(root);
+    } catch (error) {
+      this.logger.error(`Could not remove the task folder ${root}`, error);
+    }
+  }
+
+  /** Moves handed-off outputs into storage (already hashed in the thread). */
+  private storeOutputs(outputs: readonly HandedOffOutput[]): Promise<AssetOutput[]> {
     return Promise.all(
-      outputs.map(async ({ name, path, contentType }) => {
-        const blob = await this.storage.putFile(path);
+      outputs.map(async ({ name, contentType, path, sha256 }) => {
+        const blob = await this.storage.putFile(path, sha256);
         return { name, contentType, bytes: blob.bytes, sha256: blob.sha256 };
       }),
     );
   }
 
-  /** Records the failed attempt, then rethrows so BullMQ retries it or fails the job for good. */
+  /**
+   * Records the failed attempt after every write before it, then rethrows so BullMQ retries it or
+   * fails the job for good.
+   */
   private async failAttempt(
     task: Task,
     asset: AssetRecord,
     error: unknown,
     attempt: AttemptInfo,
+    saves: TaskSaves,
   ): Promise<never> {
+    let current = task;
+    try {
+      await saves.settled();
+    } catch {
+      // A save failed, so Redis is behind this task in memory (changes whose save failed):
+      // record the failure on what Redis holds. If Redis cannot even be read, BullMQ retries.
+      const saved = await this.tasks.load(task.id);
+      if (saved?.state !== 'running') throw error;
+      current = saved;
+    }
     const info = toErrorInfo(error);
     const retryable = !(error instanceof ProcessingError) || error.retryable;
     const willRetry = retryable && attempt.attemptsMade + 1 < attempt.maxAttempts;
+    const step = error instanceof ProcessingError ? error.step : undefined;
     this.logger.warn(
       `Task ${task.id} (${asset.kind} ${asset.primary}) failed with ${info.code}${willRetry ? ', retrying' : ''}: ${info.message}`,
     );
-    await this.transition(task, () => task.fail(info, willRetry, new Date()));
+    current.fail(info, willRetry, new Date(), step);
+    await this.tasks.save(current);
     if (!retryable) throw new UnrecoverableError(`${info.code}: ${info.message}`);
     throw error instanceof Error ? error : new Error(info.message);
-  }
-
-  /**
-   * Applies a change, saves the task, then publishes its events: the read model is never behind
-   * an event. Progress saves overlap the step loop's; that is safe because every save and relay
-   * goes over the one command connection, which Redis runs in the order sent.
-   */
-  private async transition(task: Task, change: () => void): Promise<void> {
-    change();
-    await this.tasks.save(task);
-    task.commit();
   }
 }
 

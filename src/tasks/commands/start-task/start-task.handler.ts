@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { CommandHandler, EventPublisher, type ICommandHandler } from '@nestjs/cqrs';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { KilnError } from '../../../errors/kiln-error';
@@ -20,7 +20,6 @@ import { StartTaskCommand } from './start-task.command';
 export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
   constructor(
     private readonly tasks: TaskRepository,
-    private readonly publisher: EventPublisher,
     @InjectQueue(TASK_QUEUE) private readonly queue: Queue<RunTaskJobData>,
   ) {}
 
@@ -37,22 +36,21 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
       if (error instanceof ProcessingError) throw new KilnError(error.code, error.message);
       throw error;
     }
-    const task = this.publisher.mergeObjectContext(
-      Task.queue(
-        {
-          id: randomUUID(),
-          assetId: command.assetId,
-          kind: command.kind,
-          ownerId: command.ownerId,
-          sessionId: command.sessionId,
-          type: command.type,
-          options: command.options,
-        },
-        new Date(),
-      ),
+    const task = Task.queue(
+      {
+        id: randomUUID(),
+        assetId: command.assetId,
+        kind: command.kind,
+        ownerId: command.ownerId,
+        sessionId: command.sessionId,
+        type: command.type,
+        options: command.options,
+      },
+      new Date(),
     );
+    // Saved with its task.queued event in one step. Should the process stop before the job is
+    // added, the start-up check (QueuedTaskJobs) adds it.
     await this.tasks.save(task);
-    task.commit();
     // The job id is the task id: adding the same task twice cannot queue it twice.
     await this.queue.add(
       RUN_TASK_JOB,
