@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import request from 'supertest';
@@ -10,6 +10,7 @@ import {
   signUp,
   startKiln,
   waitFor,
+  tempEntries,
 } from './support/kiln-app';
 
 const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
@@ -61,11 +62,7 @@ describe('Bad input ends as a clear error, and the worker lives on', () => {
       .post('/uploads')
       .set('Authorization', `Bearer ${user.token}`)
       .attach('files', bytes, name);
-  // What is inside the process's own temp folder (tmp/p<pid>-<start>@<host>/).
-  const tempFiles = () =>
-    readdirSync(join(kiln.dataDir, 'tmp'), { recursive: true }).filter((path) =>
-      path.includes('/'),
-    );
+  const tempFiles = () => tempEntries(kiln.dataDir);
 
   async function finalState(taskId: string): Promise<Record<string, unknown>> {
     return waitFor(`task ${taskId} to settle`, async () => {

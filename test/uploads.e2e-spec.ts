@@ -8,6 +8,7 @@ import {
   signUp,
   startKiln,
   waitFor,
+  tempEntries,
 } from './support/kiln-app';
 import { writeZip } from './support/zip-writer';
 
@@ -44,7 +45,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
     const assets = await api().get('/assets').set(auth()).expect(200);
     const tasks = await api().get('/tasks').set(auth()).expect(200);
     return {
-      temp: readdirSync(join(kiln.dataDir, 'tmp')),
+      temp: tempEntries(kiln.dataDir),
       blobs: filesUnder(join(kiln.dataDir, 'blobs')).length,
       assets: assets.body as unknown[],
       tasks: tasks.body as unknown[],
@@ -182,7 +183,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
       .set(auth())
       .send({ type: 'render' })
       .expect(404, /ASSET_NOT_FOUND/);
-    expect(readdirSync(join(kiln.dataDir, 'tmp'))).toEqual([]);
+    expect(tempEntries(kiln.dataDir)).toEqual([]);
   });
 
   it('documents POST /assets/{id}/tasks under assets, with its body, and the new upload errors', async () => {

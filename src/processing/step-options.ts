@@ -73,7 +73,7 @@ export function parseStepOptions<Step extends StepName>(
   options: unknown,
 ): StepOptions<Step> {
   refuseUnknownKeys([step], options);
-  return readOptions(schemaOf(step), options) as StepOptions<Step>;
+  return readOptions(step, options) as StepOptions<Step>;
 }
 
 /**
@@ -84,7 +84,7 @@ export function parseStepOptions<Step extends StepName>(
  */
 export function checkTaskOptions(steps: readonly StepName[], options: unknown): void {
   refuseUnknownKeys(steps, options);
-  for (const step of steps) readOptions(schemaOf(step), options);
+  for (const step of steps) readOptions(step, options);
 }
 
 function refuseUnknownKeys(
@@ -127,16 +127,20 @@ export function pickStepOptions(
   );
 }
 
+/** The step's options with defaults filled in; a bad value fails naming the step it is for. */
 function readOptions(
-  schema: OptionSchema,
+  step: StepName,
   options: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(schema).map(([key, rule]) => [key, readOption(key, rule, options[key])]),
+    Object.entries(schemaOf(step)).map(([key, rule]) => [
+      key,
+      readOption(step, key, rule, options[key]),
+    ]),
   );
 }
 
-function readOption(key: string, rule: OptionRule, value: unknown): number {
+function readOption(step: StepName, key: string, rule: OptionRule, value: unknown): number {
   if (value === undefined) return rule.default;
   if (
     typeof value !== 'number' ||
@@ -147,6 +151,8 @@ function readOption(key: string, rule: OptionRule, value: unknown): number {
     throw new ProcessingError(
       INVALID_OPTIONS,
       `Option "${key}" must be a whole number from ${rule.min} to ${rule.max}; got ${describe(value)}.`,
+      false,
+      step,
     );
   }
   return value;

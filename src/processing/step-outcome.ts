@@ -51,7 +51,8 @@ export class StepFailedError extends Error {
 /** A `ProcessingError` keeps its code; anything else is a crash. */
 export function toStepFailure(error: unknown, step?: StepName): StepFailure {
   if (error instanceof StepFailedError) return toStepFailure(error.failure, error.step);
-  const named = step ? { step } : {};
+  const failedStep = step ?? (error instanceof ProcessingError ? error.step : undefined);
+  const named = failedStep ? { step: failedStep } : {};
   if (error instanceof ProcessingError)
     return { code: error.code, message: error.message, retryable: error.retryable, ...named };
   return {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract';
+export { tempEntries } from './temp-entries';
 import { cleanUpTestRedis, connectTestRedis, testKeyPrefix } from './test-redis';
 
 export const REPO_ROOT = resolve(__dirname, '../..');

@@ -27,7 +27,11 @@ export function multipartRequest(files: readonly MultipartFile[]): IncomingMessa
     ]),
     Buffer.from(`--${boundary}--\r\n`),
   ]);
-  return Object.assign(Readable.from([body]), {
+  const stream = Readable.from([body]);
+  return Object.assign(stream, {
+    // The whole body is at hand, so it never idles: the idle timer is not armed.
+    setTimeout: () => stream,
+    complete: true,
     headers: {
       'content-type': `multipart/form-data; boundary=${boundary}`,
       'content-length': String(body.length),

@@ -1,9 +1,10 @@
 import { UnrecoverableError } from 'bullmq';
 import type Redis from 'ioredis';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { tempEntries } from '../../../test/support/temp-entries';
 import { cleanUpTestRedis, connectTestRedis } from '../../../test/support/test-redis';
 import type { AssetFile, AssetRecord } from '../../assets/asset.record';
 import { AssetRepository } from '../../assets/asset.repository';
@@ -162,7 +163,7 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
       return { name, ...rest };
     });
   const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-  const tempLeft = () => readdir(storage.tmpDir);
+  const tempLeft = () => tempEntries(dirname(storage.tmpDir));
 
   it('records a step’s outputs as it ends: a later failure keeps them, downloadable and listed, and task.failed lists them', async () => {
     const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
@@ -210,7 +211,7 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
         outputs: ['inspect.txt'],
       },
     ]);
-    expect(await tempLeft()).toEqual([]);
+    expect(tempLeft()).toEqual([]);
   });
 
   it('names the step that moved in each progress event, and a finished task’s last step', async () => {
@@ -270,7 +271,7 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
       step: 'render',
       outputs: ['render.txt'],
     });
-    expect(await tempLeft()).toEqual([]);
+    expect(tempLeft()).toEqual([]);
   });
 
   it('fails a task whose asset lists a path that leaves its folder with UNSAFE_PATH, at once', async () => {
@@ -286,7 +287,7 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
       error: { code: 'UNSAFE_PATH' },
     });
     expect((await assets.get(asset.id))?.outputs).toEqual([]);
-    expect(await tempLeft()).toEqual([]);
+    expect(tempLeft()).toEqual([]);
   });
 
   it('fails the attempt on a Redis error in a save, writing nothing: BullMQ retries it', async () => {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES } from '../../../../test/support/fixtures';
+import { emptyTempArea, tempEntries } from '../../../../test/support/temp-entries';
 import { multipartRequest, type MultipartFile } from '../../../../test/support/multipart-request';
 import { cleanUpTestRedis, connectTestRedis } from '../../../../test/support/test-redis';
 import { writeZip } from '../../../../test/support/zip-writer';
@@ -117,7 +118,7 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
     const keys = await redis.keys(`${keyPrefix}:*`);
     const queue = moduleRef.get<Queue>(getQueueToken(TASK_QUEUE));
     return {
-      temp: readdirSync(join(dataDir, 'tmp')),
+      temp: tempEntries(dataDir),
       blobs: filesUnder(join(dataDir, 'blobs')).length,
       assets: keys.filter((key) => /:asset:|:assets$/.test(key)),
       tasks: keys.filter((key) => /:task:|:tasks$/.test(key)),
@@ -130,10 +131,9 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
     await moduleRef.get<Queue>(getQueueToken(TASK_QUEUE)).obliterate({ force: true });
     const keys = await redis.keys(`${keyPrefix}:*`);
     if (keys.length > 0) await redis.unlink(...keys);
-    for (const folder of ['blobs', 'tmp']) {
-      rmSync(join(dataDir, folder), { recursive: true, force: true });
-      mkdirSync(join(dataDir, folder), { recursive: true });
-    }
+    rmSync(join(dataDir, 'blobs'), { recursive: true, force: true });
+    mkdirSync(join(dataDir, 'blobs'), { recursive: true });
+    emptyTempArea(dataDir);
   }
   beforeEach(clean);
 
