@@ -17,6 +17,7 @@ import {
   parseFolderName,
   type ProcessStamp,
 } from './process-temp-folder';
+import { removeTree } from './remove-tree';
 import { Storage, StoredBlob } from './storage';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -54,14 +55,14 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     // A folder of our very name can only be left from before a reboot: nothing in it is ours.
-    await rm(this.processTmpDir, { recursive: true, force: true });
+    await removeTree(this.processTmpDir);
     await this.createFolders();
     await this.sweepTemp();
   }
 
   /** Nothing in this process's temp folder outlives it: requests and tasks have ended by now. */
   async onApplicationShutdown(): Promise<void> {
-    await rm(this.processTmpDir, { recursive: true, force: true });
+    await removeTree(this.processTmpDir);
   }
 
   /** Creates the blob and temp folders; safe to call again. */
@@ -83,7 +84,7 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
         ? owner.host === this.stamp.host && path !== this.processTmpDir && isProvablyDead(owner)
         : await olderThan(path, now - LEGACY_TEMP_MAX_AGE_MS);
       if (!dead) continue;
-      await rm(path, { recursive: true, force: true });
+      await removeTree(path);
       removed.push(name);
     }
     if (removed.length > 0) {
@@ -111,7 +112,7 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
       throw new Error(`Refusing to remove ${path}: it is not inside ${this.processTmpDir}`);
     }
-    await rm(path, { recursive: true, force: true });
+    await removeTree(path);
   }
 
   async putFile(tempPath: string, sha256?: string): Promise<StoredBlob> {

@@ -89,6 +89,11 @@ export class TaskRunner {
     );
 
     let root: string | undefined;
+    const removeFolder = async () => {
+      const folder = root;
+      root = undefined;
+      if (folder) await this.removeFolder(folder);
+    };
     try {
       root = await this.storage.makeTempDir(`task-${taskId}-`);
       const folders = await layOutStepFolder(root, {
@@ -113,10 +118,15 @@ export class TaskRunner {
           onStepDone: reports.stepDone,
         },
       );
+      // Every output is stored (moved out of the folder) before the folder goes, and the folder
+      // goes before the task is told done: a client that sees the end finds nothing left behind.
+      await saves.settled();
+      await removeFolder();
       reports.succeed();
       await saves.settled();
     } catch (error) {
       reports.stop();
+      await removeFolder();
       if (error instanceof WorkerStoppedError) {
         // Shutdown, not the task: queued again (TaskProcessor puts the job back untouched).
         await saves.settled().catch(() => undefined); // the failure below is saved either way
@@ -125,8 +135,6 @@ export class TaskRunner {
         throw error;
       }
       await this.failAttempt(task, asset, error, attempt, saves);
-    } finally {
-      if (root) await this.removeFolder(root);
     }
   }
 

@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { transpileModule, ModuleKind } from 'typescript';
+
+const run = promisify(execFile);
+/** `nobody`: as root the removal runs as this user, so the folder modes are what stand in its way. */
+const NOBODY = 65534;
+
+describe('removeTree', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'kiln-remove-tree-'));
+    await chmod(root, 0o777); // the child may run as nobody: it reads its script here
+  });
+  afterEach(async () => {
+    await run('chmod', ['-R', 'u+rwx', root]).catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** Runs this file's `removeTree` on `target` in a child process, as nobody when we are root. */
+  async function removeAsOwner(target: string): Promise<void> {
+    const source = await readFile(join(__dirname, 'remove-tree.ts'), 'utf8');
+    const script = join(root, 'remove-tree.js');
+    await writeFile(
+      script,
+      transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS } }).outputText,
+    );
+    const asRoot = process.getuid?.() === 0;
+    await run(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(script)}).removeTree(${JSON.stringify(target)})`],
+      asRoot ? { uid: NOBODY, gid: NOBODY } : {},
+    );
+  }
+
+  it('removes a task folder whose input folders are read-only (0555), as its owner', async () => {
+    const task = join(root, 'task');
+    await mkdir(join(task, 'input', 'textures'), { recursive: true });
+    await writeFile(join(task, 'input', 'textures', 'wood.jpg'), 'x');
+    await writeFile(join(task, 'input', 'model.obj'), 'v 0 0 0');
+    if (process.getuid?.() === 0) {
+      for (const path of [task, join(task, 'input'), join(task, 'input', 'textures')])
+        await chown(path, NOBODY, NOBODY);
+      for (const path of [
+        join(task, 'input', 'textures', 'wood.jpg'),
+        join(task, 'input', 'model.obj'),
+      ])
+        await chown(path, NOBODY, NOBODY);
+    }
+    await chmod(join(task, 'input', 'textures'), 0o555);
+    await chmod(join(task, 'input'), 0o555);
+
+    await removeAsOwner(task);
+
+    await expect(readFile(join(task, 'input', 'model.obj'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+
+  it('answers quietly for a path that is not there', async () => {
+    await expect(removeAsOwner(join(root, 'missing'))).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,34 @@
+import { chmod, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * `rm -rf` that also takes read-only folders: a task's input folder is laid out 0555, and a
+ * process that died mid-task leaves it so. On EACCES/EPERM every folder of the tree is made
+ * writable (as its owner may) and the removal is tried once more. Missing is fine.
+ */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await rm(path, { recursive: true, force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') throw error;
+    await makeFoldersWritable(path);
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+async function makeFoldersWritable(dir: string): Promise<void> {
+  try {
+    await chmod(dir, 0o700);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw error;
+  }
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => makeFoldersWritable(join(dir, entry.name))),
+  );
+}
