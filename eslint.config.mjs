@@ -59,6 +59,24 @@ export default tseslint.config(
     },
   },
   {
+    // Layer rules: no import loops between modules. tasks uses assets and realtime's stream
+    // format, so neither of those may reach back into tasks (docs/decisions.md, Modules).
+    files: ['src/assets/**/*.ts', 'src/realtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+tasks(/|$)',
+              message: 'assets and realtime do not import tasks (tasks imports them).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Layer rule: the contract is a leaf the client SDK imports too; it imports only its own files.
     files: ['src/contract/**/*.ts'],
     rules: {
