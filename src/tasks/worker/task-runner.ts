@@ -12,7 +12,7 @@ import {
 import { stepsOfTask } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
-import { layOutStepFolder, releaseStepFolder } from '../../processing/step-folder';
+import { layOutStepFolder } from '../../processing/step-folder';
 import type { HandedOffOutput } from '../../processing/step.types';
 import { STORAGE, type Storage } from '../../storage/storage';
 import type { Task } from '../domain/task.aggregate';
@@ -141,7 +141,6 @@ export class TaskRunner {
   /** A folder left behind is only disk space (the start-up sweep takes it): log, do not fail. */
   private async removeFolder(root: string): Promise<void> {
     try {
-      await releaseStepFolder(root);
       await this.storage.removeTemp(root);
     } catch (error) {
       this.logger.error(`Could not remove the task folder ${root}`, error);
