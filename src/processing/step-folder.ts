@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, link, mkdir, readdir } from 'node:fs/promises';
+import { access, chmod, copyFile, link, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessingError } from './processing.error';
 import type { StepFolders } from './step.types';
@@ -23,7 +23,6 @@ export interface StepFolderContents {
 
 const READ_ONLY_FILE = 0o444;
 const READ_ONLY_DIR = 0o555;
-const WRITABLE_DIR = 0o755;
 /** Where a hard link cannot be made (another filesystem, no permission, too many links), the bytes are copied. */
 const COPY_INSTEAD = new Set(['EXDEV', 'EPERM', 'EMLINK', 'ENOTSUP', 'EOPNOTSUPP']);
 
@@ -109,23 +108,6 @@ export async function layOutStepFolder(
     mkdir(folders.workDir),
   ]);
   return folders;
-}
-
-/** Makes the folders under `root` writable again, so the task's folder can be removed. */
-export async function releaseStepFolder(root: string): Promise<void> {
-  const walk = async (dir: string): Promise<void> => {
-    try {
-      await chmod(dir, WRITABLE_DIR);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const entries = await readdir(dir, { withFileTypes: true });
-    await Promise.all(
-      entries.filter((entry) => entry.isDirectory()).map((entry) => walk(join(dir, entry.name))),
-    );
-  };
-  await Promise.all(['input', 'outputs'].map((name) => walk(join(root, name))));
 }
 
 async function placeReadOnly(dir: string, files: readonly PlacedFile[]): Promise<void> {
