@@ -10,7 +10,12 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = {
   testEnvironment: 'node',
   transform,
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
+  // See test/support/native-modules/: these need Node's require(esm), which jest lacks.
+  moduleNameMapper: {
+    '^(@gltf-transform/(?:core|extensions|functions)|meshoptimizer)$':
+      '<rootDir>/test/support/native-modules/$1.cjs',
+  },
   globalSetup: '<rootDir>/test/support/redis.global-setup.ts',
   globalTeardown: '<rootDir>/test/support/redis.global-teardown.ts',
 };

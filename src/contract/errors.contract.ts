@@ -7,6 +7,18 @@ export const TASK_ERROR_CODES = [
   'IMAGE_CORRUPT',
   /** The image has more pixels than Kiln decodes. */
   'IMAGE_TOO_LARGE',
+  /** The model file cannot be read as its format: truncated, corrupt, not what it claims. */
+  'MESH_PARSE_FAILED',
+  /** The model was read but holds nothing to show: no triangle, or no finite bounds. */
+  'MESH_EMPTY',
+  /** The model is over Kiln's limits (file size, triangles, memory); the message names the limit. */
+  'MESH_TOO_LARGE',
+  /** A format or format version Kiln does not read (an FBX older than 7.0, a required extension it lacks). */
+  'MESH_UNSUPPORTED',
+  /** The GLB Kiln made failed the Khronos glTF validator; a bug in Kiln, reported with the validator's first errors. */
+  'MESH_INVALID',
+  /** A step that needs an earlier step's output (`model.glb`) found none and could not make it. */
+  'INPUT_MISSING',
   /** A step option is out of range or of the wrong type. */
   'INVALID_OPTIONS',
   /** The asset's kind has no such step. */

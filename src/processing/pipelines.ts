@@ -8,9 +8,9 @@ import type { AssetKind, StepName } from './step.types';
  */
 export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   image: ['inspect', 'render', 'variants'],
-  // Filled by the issues that bring these kinds: inspect → convert → optimize → render,
-  // inspect → pack → variants → render and inspect → render (see docs/design.md, "Asset kinds").
-  mesh: [],
+  mesh: ['inspect', 'convert', 'optimize', 'render'],
+  // Filled by the issues that bring these kinds: inspect → pack → variants → render and
+  // inspect → render (see docs/design.md, "Asset kinds").
   'texture-set': [],
   substance: [],
 };

@@ -3,6 +3,7 @@ import { PIPELINES } from './pipelines';
 import { ProcessingError } from './processing.error';
 import {
   STEP_OPTION_SCHEMAS,
+  type OptionRule,
   checkTaskOptions,
   parseStepOptions,
   pickStepOptions,
@@ -22,7 +23,7 @@ function failure(run: () => unknown): { code: string; message: string; retryable
 const invalid = (message: string) => ({ code: 'INVALID_OPTIONS', message, retryable: false });
 
 describe('STEP_OPTION_SCHEMAS', () => {
-  it('describes every step, and only render and variants take options so far', () => {
+  it('describes every step; optimize, render and variants take options', () => {
     expect(Object.keys(STEP_OPTION_SCHEMAS).sort()).toEqual([...STEP_NAMES].sort());
     expect(
       Object.fromEntries(
@@ -31,8 +32,8 @@ describe('STEP_OPTION_SCHEMAS', () => {
     ).toEqual({
       inspect: [],
       convert: [],
-      optimize: [],
-      render: ['size'],
+      optimize: ['simplify', 'draco'],
+      render: ['size', 'yaw'],
       pack: [],
       variants: ['maxSize'],
     });
@@ -40,24 +41,21 @@ describe('STEP_OPTION_SCHEMAS', () => {
 
   it('has defaults within their own ranges', () => {
     for (const schema of Object.values(STEP_OPTION_SCHEMAS))
-      for (const rule of Object.values(schema) as Array<{
-        min: number;
-        max: number;
-        default: number;
-      }>)
-        expect(rule.default >= rule.min && rule.default <= rule.max).toBe(true);
+      for (const rule of Object.values(schema) as OptionRule[])
+        if (rule.type !== 'boolean')
+          expect(rule.default >= rule.min && rule.default <= rule.max).toBe(true);
   });
 });
 
 describe('parseStepOptions', () => {
   describe.each([
-    ['render', 'size', 16, 4096, 512],
-    ['variants', 'maxSize', 16, 16383, 2048],
-  ] as const)('%s: %s', (step, key, min, max, fallback) => {
+    ['render', 'size', 16, 4096, 512, 'size (render), yaw (render)'],
+    ['variants', 'maxSize', 16, 16383, 2048, 'maxSize (variants)'],
+  ] as const)('%s: %s', (step, key, min, max, fallback, named) => {
     it(`takes ${key} from ${min} to ${max}, and ${fallback} when absent`, () => {
-      expect(parseStepOptions(step, {})).toEqual({ [key]: fallback });
+      expect(parseStepOptions(step, {})).toMatchObject({ [key]: fallback });
       for (const value of [min, min + 1, 1024, max - 1, max])
-        expect(parseStepOptions(step, { [key]: value })).toEqual({ [key]: value });
+        expect(parseStepOptions(step, { [key]: value })).toMatchObject({ [key]: value });
     });
 
     it.each([
@@ -81,12 +79,12 @@ describe('parseStepOptions', () => {
 
     it('refuses a key the step does not take, naming the one it does', () => {
       expect(failure(() => parseStepOptions(step, { [key]: 64, quality: 90 }))).toEqual(
-        invalid(`Unknown option "quality"; the options here are ${key} (${step}).`),
+        invalid(`Unknown option "quality"; the options here are ${named}.`),
       );
     });
   });
 
-  it.each(['inspect', 'convert', 'optimize', 'pack'] as const)(
+  it.each(['inspect', 'convert', 'pack'] as const)(
     'takes nothing for %s, and refuses any key',
     (step) => {
       expect(parseStepOptions(step, {})).toEqual({});
@@ -98,7 +96,7 @@ describe('parseStepOptions', () => {
 
   it('refuses the variants option on render, since a step alone takes only its own', () => {
     expect(failure(() => parseStepOptions('render', { maxSize: 512 }))).toEqual(
-      invalid('Unknown option "maxSize"; the options here are size (render).'),
+      invalid('Unknown option "maxSize"; the options here are size (render), yaw (render).'),
     );
   });
 
@@ -117,7 +115,7 @@ describe('parseStepOptions', () => {
   it('refuses a "__proto__" key as unknown rather than reading through it', () => {
     const options = JSON.parse('{"__proto__": {"size": 64}}') as unknown;
     expect(failure(() => parseStepOptions('render', options))).toEqual(
-      invalid('Unknown option "__proto__"; the options here are size (render).'),
+      invalid('Unknown option "__proto__"; the options here are size (render), yaw (render).'),
     );
   });
 });
@@ -126,29 +124,59 @@ describe('checkTaskOptions', () => {
   const image: readonly StepName[] = PIPELINES.image;
 
   it('takes, for a process task, the options of every step of the pipeline together', () => {
-    expect(() => checkTaskOptions(image, {})).not.toThrow();
-    expect(() => checkTaskOptions(image, { size: 64 })).not.toThrow();
-    expect(() => checkTaskOptions(image, { size: 64, maxSize: 300 })).not.toThrow();
+    expect(() => checkTaskOptions('image', image, {})).not.toThrow();
+    expect(() => checkTaskOptions('image', image, { size: 64 })).not.toThrow();
+    expect(() => checkTaskOptions('image', image, { size: 64, maxSize: 300 })).not.toThrow();
   });
 
   it('refuses a key no step of the pipeline takes, naming every allowed key and its step', () => {
-    expect(failure(() => checkTaskOptions(image, { size: 64, colour: 'red' }))).toEqual(
+    expect(failure(() => checkTaskOptions('image', image, { size: 64, colour: 'red' }))).toEqual(
       invalid('Unknown option "colour"; the options here are size (render), maxSize (variants).'),
     );
   });
 
   it('checks each key by the rule of its step', () => {
-    expect(failure(() => checkTaskOptions(image, { size: 64, maxSize: 1e9 }))).toEqual(
+    expect(failure(() => checkTaskOptions('image', image, { size: 64, maxSize: 1e9 }))).toEqual(
       invalid('Option "maxSize" must be a whole number from 16 to 16383; got 1000000000.'),
     );
-    expect(failure(() => checkTaskOptions(image, { size: 5000, maxSize: 300 }))).toEqual(
+    expect(failure(() => checkTaskOptions('image', image, { size: 5000, maxSize: 300 }))).toEqual(
       invalid('Option "size" must be a whole number from 16 to 4096; got 5000.'),
     );
   });
 
   it('refuses every key for steps that take none', () => {
-    expect(failure(() => checkTaskOptions(['inspect', 'convert'], { size: 1 }))).toEqual(
+    expect(failure(() => checkTaskOptions('mesh', ['inspect', 'convert'], { size: 1 }))).toEqual(
       invalid('Unknown option "size"; steps inspect, convert take no options.'),
+    );
+  });
+});
+
+describe('checkTaskOptions, options of one kind', () => {
+  const mesh: readonly StepName[] = ['inspect', 'convert', 'optimize', 'render'];
+
+  it('takes the mesh-only options on a mesh task, a fraction and a boolean among them', () => {
+    expect(() =>
+      checkTaskOptions('mesh', mesh, { simplify: 0.25, draco: true, yaw: -30.5, size: 256 }),
+    ).not.toThrow();
+    expect(parseStepOptions('optimize', {})).toEqual({ simplify: 1, draco: false });
+    expect(parseStepOptions('render', { yaw: 90 })).toEqual({ size: 512, yaw: 90 });
+  });
+
+  it('refuses a mesh-only option on an image task, as an unknown key', () => {
+    expect(failure(() => checkTaskOptions('image', ['render'], { yaw: 10 }))).toEqual(
+      invalid('Unknown option "yaw"; the options here are size (render).'),
+    );
+  });
+
+  it('refuses a boolean that is not one, and a fraction out of range', () => {
+    expect(failure(() => checkTaskOptions('mesh', ['optimize'], { draco: 'yes' }))).toEqual(
+      invalid('Option "draco" must be true or false; got "yes".'),
+    );
+    expect(failure(() => checkTaskOptions('mesh', ['optimize'], { simplify: 0 }))).toEqual(
+      invalid('Option "simplify" must be a number from 0.01 to 1; got 0.'),
+    );
+    expect(failure(() => checkTaskOptions('mesh', ['render'], { yaw: Number.NaN }))).toEqual(
+      invalid('Option "yaw" must be a number from -360 to 360; got null.'),
     );
   });
 });

@@ -1,20 +1,39 @@
-import type { StepName } from '../contract';
+import type { AssetKind, StepName } from '../contract';
 import { ProcessingError } from './processing.error';
 
 export const INVALID_OPTIONS = 'INVALID_OPTIONS';
 
+interface OptionBase {
+  /** For a person reading the API documentation. */
+  description: string;
+  /** The asset kinds whose step takes this option; absent, every kind's. */
+  kinds?: readonly AssetKind[];
+}
+
 /** A whole number from `min` to `max`; absent, `default`. */
-export interface IntegerOption {
+export interface IntegerOption extends OptionBase {
   type: 'integer';
   min: number;
   max: number;
   default: number;
-  /** For a person reading the API documentation. */
-  description: string;
 }
 
-/** What one option accepts. Only whole numbers so far; a new kind of value adds a member. */
-export type OptionRule = IntegerOption;
+/** Any finite number from `min` to `max` (a fraction, an angle); absent, `default`. */
+export interface NumberOption extends OptionBase {
+  type: 'number';
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** `true` or `false`; absent, `default`. */
+export interface BooleanOption extends OptionBase {
+  type: 'boolean';
+  default: boolean;
+}
+
+/** What one option accepts; a new kind of value adds a member. */
+export type OptionRule = IntegerOption | NumberOption | BooleanOption;
 
 /** The options one step takes, by key; no other key is accepted. */
 export type OptionSchema = Readonly<Record<string, OptionRule>>;
@@ -22,19 +41,45 @@ export type OptionSchema = Readonly<Record<string, OptionRule>>;
 /**
  * The options of every step: the one description the API checks a request against (so a bad
  * option answers `400` before a task exists) and the worker reads its options through.
- * A step runs the same options whatever the asset's kind.
+ * A step takes the same options whatever the asset's kind, except those whose rule names `kinds`.
  */
 export const STEP_OPTION_SCHEMAS = {
   inspect: {},
   convert: {},
-  optimize: {},
+  optimize: {
+    simplify: {
+      type: 'number',
+      min: 0.01,
+      max: 1,
+      default: 1,
+      description:
+        'Share of the triangles to keep (0.25 keeps about a quarter); 1 does not simplify',
+      kinds: ['mesh'],
+    },
+    draco: {
+      type: 'boolean',
+      default: false,
+      description: 'Compress geometry with Draco instead of meshopt',
+      kinds: ['mesh'],
+    },
+  },
   render: {
     size: {
       type: 'integer',
       min: 16,
       max: 4096,
       default: 512,
-      description: 'Long side of the thumbnail in pixels; never larger than the source',
+      description:
+        'Side of the thumbnail in pixels (an image: its long side, never larger than the source)',
+    },
+    yaw: {
+      type: 'number',
+      min: -360,
+      max: 360,
+      default: 45,
+      description:
+        'Degrees the camera turns around the model from its front (+Z), 45 being the 3/4 view',
+      kinds: ['mesh'],
     },
   },
   pack: {},
@@ -50,7 +95,7 @@ export const STEP_OPTION_SCHEMAS = {
 } as const satisfies Record<StepName, OptionSchema>;
 
 type Schemas = typeof STEP_OPTION_SCHEMAS;
-type ValueOf<Rule extends OptionRule> = Rule extends IntegerOption ? number : never;
+type ValueOf<Rule extends OptionRule> = Rule extends BooleanOption ? boolean : number;
 
 /** A step's options as the step reads them: every key present (defaults filled in), typed. */
 export type StepOptions<Step extends StepName> = {
@@ -77,19 +122,24 @@ export function parseStepOptions<Step extends StepName>(
 }
 
 /**
- * Checks the options of a task that runs `steps` (one step, or a kind's pipeline for `process`).
- * A task takes the options of any of its steps, each checked by that step's rule (a key two steps
- * share must suit both, and both get it); a key none of them takes is refused, naming the
- * allowed ones.
+ * Checks the options of a task that runs `steps` (one step, or a kind's pipeline for `process`)
+ * on an asset of `kind`. A task takes the options of any of its steps, each checked by that step's
+ * rule (a key two steps share must suit both, and both get it); a key none of them takes for this
+ * kind is refused, naming the allowed ones.
  */
-export function checkTaskOptions(steps: readonly StepName[], options: unknown): void {
-  refuseUnknownKeys(steps, options);
+export function checkTaskOptions(
+  kind: AssetKind,
+  steps: readonly StepName[],
+  options: unknown,
+): void {
+  refuseUnknownKeys(steps, options, kind);
   for (const step of steps) readOptions(step, options);
 }
 
 function refuseUnknownKeys(
   steps: readonly StepName[],
   options: unknown,
+  kind?: AssetKind,
 ): asserts options is Record<string, unknown> {
   if (!isPlainObject(options)) {
     throw new ProcessingError(
@@ -99,8 +149,9 @@ function refuseUnknownKeys(
   }
   const owners = new Map<string, StepName[]>();
   for (const step of steps)
-    for (const key of Object.keys(schemaOf(step)))
-      owners.set(key, [...(owners.get(key) ?? []), step]);
+    for (const [key, rule] of Object.entries(schemaOf(step)))
+      if (!kind || !rule.kinds || rule.kinds.includes(kind))
+        owners.set(key, [...(owners.get(key) ?? []), step]);
   const unknown = Object.keys(options).find((key) => !owners.has(key));
   if (unknown === undefined) return;
   const allowed = [...owners].map(([key, of]) => `${key} (${of.join(', ')})`);
@@ -140,22 +191,35 @@ function readOptions(
   );
 }
 
-function readOption(step: StepName, key: string, rule: OptionRule, value: unknown): number {
+function readOption(
+  step: StepName,
+  key: string,
+  rule: OptionRule,
+  value: unknown,
+): number | boolean {
   if (value === undefined) return rule.default;
+  if (rule.type === 'boolean') {
+    if (typeof value === 'boolean') return value;
+    throw invalidOption(step, `Option "${key}" must be true or false; got ${describe(value)}.`);
+  }
+  const whole = rule.type === 'integer';
   if (
     typeof value !== 'number' ||
-    !Number.isInteger(value) ||
+    !Number.isFinite(value) ||
+    (whole && !Number.isInteger(value)) ||
     value < rule.min ||
     value > rule.max
   ) {
-    throw new ProcessingError(
-      INVALID_OPTIONS,
-      `Option "${key}" must be a whole number from ${rule.min} to ${rule.max}; got ${describe(value)}.`,
-      false,
+    throw invalidOption(
       step,
+      `Option "${key}" must be ${whole ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}; got ${describe(value)}.`,
     );
   }
   return value;
+}
+
+function invalidOption(step: StepName, message: string): ProcessingError {
+  return new ProcessingError(INVALID_OPTIONS, message, false, step);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

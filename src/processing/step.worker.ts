@@ -46,7 +46,7 @@ export default async function runPipelineTask({
     const unsupported = request.steps.find((step) => !run || !isStepSupported(request.kind, step));
     if (!run || unsupported) throw stepNotSupported(request.kind, unsupported ?? request.steps[0]);
     // The API checked them already (StartTask); a task queued before that check still fails here.
-    checkTaskOptions(request.steps, request.options);
+    checkTaskOptions(request.kind, request.steps, request.options);
     await run(request, ctx);
     return { ok: true };
   } catch (error) {

@@ -1,5 +1,5 @@
-import { Module } from 'node:module';
 import type { DataTextureLoaderTexData } from 'three';
+import { requireEsm } from '../esm-require';
 import type { ForeignImageHeader } from './image-format';
 import { ImageHeaderError } from './image-format';
 import { toneMapHalfRgba, type ToneMapping } from './tone-map';
@@ -15,14 +15,6 @@ export interface RawImage {
 export interface ForeignDecodeOptions {
   toneMapping: ToneMapping;
   exposure: number;
-}
-
-// three's examples/jsm files are ES modules. Node ≥ 20.19 require()s them; jest's CommonJS runtime
-// cannot, and jest 30 swaps in its own `createRequire` too. A Module's require() is Node's in both.
-const nodeLoader = new Module(__filename);
-
-function requireEsm<T>(specifier: string): T {
-  return nodeLoader.require(require.resolve(specifier)) as T;
 }
 
 type ThreeParser = { parse(buffer: ArrayBuffer): DataTextureLoaderTexData };

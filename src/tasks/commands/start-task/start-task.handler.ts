@@ -31,7 +31,7 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
       );
     }
     try {
-      checkTaskOptions(stepsOfTask(command.kind, command.type), command.options); // as the worker will
+      checkTaskOptions(command.kind, stepsOfTask(command.kind, command.type), command.options); // as the worker will
     } catch (error) {
       if (error instanceof ProcessingError) throw new KilnError(error.code, error.message);
       throw error;
