@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { WORKER_MAX_OLD_GENERATION_MB } from '../processing/processing-pool';
 
 export type KilnRole = 'api' | 'worker' | 'all';
 
@@ -20,6 +21,8 @@ export interface KilnConfig {
   readonly zipMaxBytes: number;
   readonly zipMaxRatio: number;
   readonly workerConcurrency: number;
+  /** Each worker thread's JS heap cap, MiB; a task over it fails `…_TOO_LARGE` (KILN_WORKER_HEAP_MB). */
+  readonly workerHeapMb: number;
   readonly stepTimeoutMs: number;
   readonly progressHz: number;
   readonly shutdownGraceMs: number;
@@ -117,6 +120,12 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       availableParallelism(),
       int(1, 256),
       'a whole number from 1 to 256',
+    ),
+    workerHeapMb: read(
+      'KILN_WORKER_HEAP_MB',
+      WORKER_MAX_OLD_GENERATION_MB,
+      int(64, 65_536),
+      'a number of MiB from 64 to 65536',
     ),
     stepTimeoutMs: read(
       'KILN_STEP_TIMEOUT_MS',

@@ -38,6 +38,11 @@ module.exports = async function ({ request, progressPort }) {
       throw new Error('handler blew up');
     case 'exit':
       process.exit(3);
+    case 'out-of-memory': {
+      post({ type: 'progress', stepIndex: 1, fraction: 0.2 });
+      const hoard = [];
+      for (;;) hoard.push(new Array(1e6).fill(hoard.length));
+    }
   }
 };
 `;
@@ -171,6 +176,44 @@ describe('ProcessingPool', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`^The worker thread running the render step crashed: .*${detail}`),
     );
+  });
+
+  it('fails a mesh whose thread ran out of heap with MESH_TOO_LARGE at once, naming the step and the limit', async () => {
+    const small = new ProcessingPool({ threads: 1, heapMb: 64 }, join(dir, 'stub.worker.js'));
+    try {
+      const meshRequest: PipelineRequest = {
+        ...request('out-of-memory'),
+        kind: 'mesh',
+        steps: ['inspect', 'convert'],
+      };
+      const error = await failure(
+        small.run(meshRequest, {
+          signal: new AbortController().signal,
+          timeoutMs: 20_000,
+          onProgress: () => undefined,
+          onStepDone: () => undefined,
+        }),
+      );
+      expect(error).toBeInstanceOf(ProcessingError);
+      expect(error).toMatchObject({
+        code: 'MESH_TOO_LARGE',
+        retryable: false,
+        step: 'convert',
+        message:
+          "The mesh is too large: the convert step needed more than the worker's 64 MiB of JS heap. Try a smaller file, or raise KILN_WORKER_HEAP_MB.",
+      });
+      // The pool replaced the dead thread and serves the next task.
+      await expect(
+        small.run(request('ok'), {
+          signal: new AbortController().signal,
+          timeoutMs: 10_000,
+          onProgress: () => undefined,
+          onStepDone: () => undefined,
+        }),
+      ).resolves.toBeUndefined();
+    } finally {
+      await small.close();
+    }
   });
 
   it('names every step of a pipeline that ran out of time', async () => {

@@ -26,14 +26,24 @@ export const PROCESSING_WORKER_FILE = Symbol('PROCESSING_WORKER_FILE');
 export interface ProcessingPoolOptions {
   /** Worker threads, started up front: one step runs on each at a time. */
   threads: number;
+  /** Each thread's JS heap cap in MiB (`KILN_WORKER_HEAP_MB`); `WORKER_MAX_OLD_GENERATION_MB` if absent. */
+  heapMb?: number;
 }
 export const PROCESSING_POOL_OPTIONS = Symbol('PROCESSING_POOL_OPTIONS');
 
 /**
- * Caps each thread's JS heap. It does not bound libvips or the typed arrays of three's loaders:
- * the pixel limit and the step timeout do (docs/design.md, "Processing choices").
+ * Caps each thread's JS heap by default. It does not bound libvips or typed arrays (a model's
+ * vertex data lives outside the heap): the pixel limit, the upload size and the step timeout do
+ * (docs/design.md, "Processing choices"). A thread that runs out of it fails its task at once
+ * with the kind's `…_TOO_LARGE` code, not retried: the same input would run out again.
  */
 export const WORKER_MAX_OLD_GENERATION_MB = 1024;
+
+/** The code a task fails with when its thread ran out of heap, by asset kind. */
+const TOO_LARGE_CODES: Partial<Record<PipelineRequest['kind'], string>> = {
+  mesh: 'MESH_TOO_LARGE',
+  image: 'IMAGE_TOO_LARGE',
+};
 
 export interface StepRunOptions {
   /** Aborting it stops the step (its thread is terminated) and rejects with the signal's reason. */
@@ -58,19 +68,22 @@ export interface StepRunOptions {
 @Injectable()
 export class ProcessingPool implements OnApplicationShutdown {
   private readonly piscina: Piscina<StepTask, StepOutcome>;
+  private readonly heapMb: number;
 
   constructor(
-    @Inject(PROCESSING_POOL_OPTIONS) { threads }: ProcessingPoolOptions,
+    @Inject(PROCESSING_POOL_OPTIONS)
+    { threads, heapMb = WORKER_MAX_OLD_GENERATION_MB }: ProcessingPoolOptions,
     // step.worker.js beside this file: present in dist/, absent under ts-jest (tests pass their own).
     @Optional()
     @Inject(PROCESSING_WORKER_FILE)
     filename: string = resolve(__dirname, 'step.worker.js'),
   ) {
+    this.heapMb = heapMb;
     this.piscina = new Piscina<StepTask, StepOutcome>({
       filename,
       minThreads: threads,
       maxThreads: threads,
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
   }
 
@@ -82,8 +95,10 @@ export class ProcessingPool implements OnApplicationShutdown {
     signal.throwIfAborted();
     const timeout = AbortSignal.timeout(timeoutMs);
     const { port1, port2 } = new MessageChannel();
+    let lastStepIndex = 0; // the step a thread that dies was most likely in
     const deliver = (message: unknown) => {
       const posted = message as PipelineMessage;
+      lastStepIndex = posted.stepIndex;
       if (posted.type === 'progress') onProgress(posted.stepIndex, posted.fraction);
       else if (posted.type === 'step-done') {
         const { outputs, metadata } = posted;
@@ -107,6 +122,16 @@ export class ProcessingPool implements OnApplicationShutdown {
           STEP_TIMEOUT,
           `The ${what} ran longer than ${timeoutMs} ms and ${request.steps.length === 1 ? 'was' : 'were'} stopped. Try a smaller file, or raise KILN_STEP_TIMEOUT_MS.`,
           false,
+        );
+      }
+      const tooLarge = TOO_LARGE_CODES[request.kind];
+      if (tooLarge && isOutOfMemory(error)) {
+        const step = request.steps[lastStepIndex];
+        throw new ProcessingError(
+          tooLarge,
+          `The ${request.kind} is too large: the ${step} step needed more than the worker's ${this.heapMb} MiB of JS heap. Try a smaller file, or raise KILN_WORKER_HEAP_MB.`,
+          false,
+          step,
         );
       }
       throw new ProcessingError(
@@ -141,4 +166,9 @@ export class ProcessingPool implements OnApplicationShutdown {
   async close(): Promise<void> {
     await this.piscina.close();
   }
+}
+
+/** Node ends a worker thread that hit its `resourceLimits` with this code. */
+function isOutOfMemory(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 }

@@ -38,7 +38,10 @@ export class TasksModule {
         AssetsModule,
         ...(role.api ? [AuthModule] : []),
         ...(role.worker
-          ? [ProcessingModule.forRoot({ threads: config.workerConcurrency }), StorageModule]
+          ? [ProcessingModule.forRoot({
+              threads: config.workerConcurrency,
+              heapMb: config.workerHeapMb,
+            }), StorageModule]
           : []),
       ],
       controllers: role.api ? [TasksController, AssetTasksController] : [],
