@@ -5,6 +5,7 @@ import {
   STEP_OPTION_SCHEMAS,
   type OptionRule,
   checkTaskOptions,
+  describeStepOptions,
   parseStepOptions,
   pickStepOptions,
 } from './step-options';
@@ -187,5 +188,17 @@ describe('pickStepOptions', () => {
     expect(pickStepOptions('inspect', options)).toEqual({});
     expect(pickStepOptions('render', options)).toEqual({ size: 64 });
     expect(pickStepOptions('variants', options)).toEqual({ maxSize: 300 });
+  });
+});
+
+describe('describeStepOptions', () => {
+  it('lists every option with its range, default and kinds, for the API docs', () => {
+    expect(describeStepOptions().split('\n')).toEqual([
+      '- `optimize`: `simplify` (number 0.01–1, default 1; mesh assets only): Share of the triangles to keep (0.25 keeps about a quarter); 1 does not simplify',
+      '- `optimize`: `draco` (true/false, default false; mesh assets only): Compress geometry with Draco instead of meshopt',
+      '- `render`: `size` (integer 16–4096, default 512): Side of the thumbnail in pixels (an image: its long side, never larger than the source)',
+      '- `render`: `yaw` (number -360–360, default 45; mesh assets only): Degrees the camera turns around the model from its front (+Z), 45 being the 3/4 view',
+      '- `variants`: `maxSize` (integer 16–16383, default 2048): Long side of the preview at most, in pixels; never enlarged',
+    ]);
   });
 });

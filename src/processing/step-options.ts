@@ -231,3 +231,20 @@ function describe(value: unknown): string {
     ? typeof value
     : JSON.stringify(value);
 }
+
+/**
+ * Every step's options as Markdown lines, for the API documentation (Swagger), so the docs are
+ * the schema: `render: size (integer 16-4096, default 512): Side of the thumbnail…`.
+ */
+export function describeStepOptions(): string {
+  return Object.entries(STEP_OPTION_SCHEMAS as Readonly<Record<StepName, OptionSchema>>)
+    .flatMap(([step, schema]) =>
+      Object.entries(schema).map(([key, rule]) => {
+        const range =
+          rule.type === 'boolean' ? 'true/false' : `${rule.type} ${rule.min}–${rule.max}`;
+        const kinds = rule.kinds ? `; ${rule.kinds.join(', ')} assets only` : '';
+        return `- \`${step}\`: \`${key}\` (${range}, default ${String(rule.default)}${kinds}): ${rule.description}`;
+      }),
+    )
+    .join('\n');
+}

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional } from 'class-validator';
+import { describeStepOptions } from '../../processing/step-options';
 import {
   TASK_TYPES,
   type TaskCreatedView as TaskCreatedContract,
@@ -17,7 +18,7 @@ export class RunTaskDto {
 
   @ApiPropertyOptional({
     example: { size: 1024 },
-    description: 'Step options, e.g. `{size}` for render (16-4096), `{maxSize}` for variants',
+    description: `Options of the task's steps (a \`process\` task takes those of every step of its pipeline); any other key is refused with \`INVALID_OPTIONS\`:\n${describeStepOptions()}`,
   })
   @IsOptional()
   @IsObject()
