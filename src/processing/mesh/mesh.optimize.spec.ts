@@ -214,6 +214,40 @@ describe('optimizeMesh', () => {
     expect((await validateBytes(run.output)).issues.numErrors).toBe(0);
   });
 
+  it('merges two identical meshes into one drawn by both nodes, still counting 24 triangles', async () => {
+    const io = await meshIO();
+    const document = await io.readBinary(await readFile(join(GLTF_FIXTURES, 'BoxTextured.glb')));
+    const box = document.getRoot().listMeshes()[0];
+    const twin = document.createNode('Twin').setMesh(box.clone()).setTranslation([2, 0, 0]);
+    document.getRoot().listScenes()[0].addChild(twin);
+
+    const run = await optimize(await io.writeBinary(document));
+    const output = await io.readBinary(run.output);
+
+    expect(run.report).toMatchObject({ trianglesIn: 24, trianglesOut: 24 });
+    expect(output.getRoot().listMeshes()).toHaveLength(1);
+    expect(countTriangles(output)).toBe(24);
+  });
+
+  it('keeps a texture sharp cannot decode as it was, saying so, and optimizes the rest', async () => {
+    const io = await meshIO();
+    const document = await io.readBinary(await readFile(join(GLTF_FIXTURES, 'BoxTextured.glb')));
+    const texture = document.getRoot().listTextures()[0].setName('broken');
+    const png = texture.getImage()!;
+    texture.setImage(png.slice(0, png.byteLength / 2));
+
+    const run = await optimize(await io.writeBinary(document));
+
+    expect(run.report).toMatchObject({
+      trianglesOut: 12,
+      webpTextures: 0,
+      warnings: [expect.stringMatching(/^Texture "broken" kept as image\/png: /) as unknown],
+    });
+    expect((await readFacts(run.output)).textures).toEqual([
+      { mimeType: 'image/png', size: [256, 256] },
+    ]);
+  });
+
   it('simplify 0.25 keeps at most a quarter of the triangles, and not much less', async () => {
     // VET is one smooth welded mesh: the simplifier reaches its target (7968 / 4 = 1992) well
     // within the 1 % error bound; it may overshoot by a few collapses, never by a tenth.

@@ -40,7 +40,7 @@ export const MESH_OPTIMIZE_DEFAULTS: Readonly<MeshOptimizeSettings> = {
 export interface MeshOptimizeReport {
   bytesIn: number;
   bytesOut: number;
-  /** Triangles of the model's meshes (each mesh once), before and after. */
+  /** Triangles the model draws (a mesh once per node drawing it), before and after. */
   trianglesIn: number;
   trianglesOut: number;
   /** What `model.web.glb` uses; it can differ from the one asked for (see `optimizeMesh`). */
