@@ -6,12 +6,13 @@ import { AssetRepository } from '../../../assets/asset.repository';
 import { KILN_CONFIG, type KilnConfig } from '../../../config/kiln-config';
 import type { UploadedAssetView, UploadResultView } from '../../../contract';
 import { isTaskTypeSupported } from '../../../processing/pipelines';
-import { UNKNOWN_CONTENT_TYPE } from '../../../processing/sniff/file-formats';
+import { FILE_FORMATS, UNKNOWN_CONTENT_TYPE } from '../../../processing/sniff/file-formats';
 import { SNIFF_HEAD_BYTES, readSniffInput, sniffFile } from '../../../processing/sniff/file-sniff';
 import { STORAGE, type Storage } from '../../../storage/storage';
 import { StartTaskCommand } from '../../../tasks/commands/start-task/start-task.command';
 import { extractZip, type ZipLimits } from '../../archive/zip-extract';
 import { parseAssetFilePath } from '../../asset-file-path';
+import { readFileReferences } from '../../file-references';
 import {
   groupUpload,
   type AssetGroup,
@@ -23,7 +24,9 @@ import { ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
 import { ingestMultipart } from '../../multipart-ingest';
 import {
   BadUploadError,
+  CompanionWithoutModelError,
   KindNotProcessedError,
+  RefusedArchiveError,
   UnsupportedArchiveError,
   UnsupportedKindError,
 } from '../../upload.errors';
@@ -80,7 +83,14 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
           );
         const sniffed = sniffFile(await readSniffInput(file.tempPath, file.filename, file.head));
         if (sniffed?.format !== 'zip') {
-          items.push({ file: { ...file, path: path.path, ...this.formatOf(sniffed) } });
+          // Only files sent together can refer to each other: a lone model's references are not read.
+          const references =
+            received.length > 1
+              ? await readFileReferences(file.tempPath, sniffed?.format, file.bytes)
+              : undefined;
+          items.push({
+            file: { ...file, path: path.path, ...this.formatOf(sniffed), references },
+          });
           continue;
         }
         const entries = await extractZip(
@@ -99,7 +109,9 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         // would cost 10,000 opens).
         const staged = entries.map((entry) => ({
           ...entry,
-          ...this.formatOf(sniffFile({ head: entry.head, filename: entry.path })),
+          ...this.formatOf(
+            sniffFile({ head: entry.head, filename: entry.path, size: entry.bytes }),
+          ),
         }));
         items.push({ archive: { name: file.filename, entries: staged } });
       }
@@ -131,9 +143,14 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
   private group(items: readonly UploadItem<StagedFile>[]): AssetGroup<StagedFile>[] {
     const outcome = groupUpload(items, this.groupings);
     if (!outcome.ok) {
-      throw 'unclaimedFile' in outcome
-        ? new UnsupportedKindError(outcome.unclaimedFile.path)
-        : new UnsupportedArchiveError(outcome.unclaimedArchive, outcome.accepted);
+      if ('refusedArchive' in outcome)
+        throw new RefusedArchiveError(outcome.refusedArchive, outcome.reason);
+      if ('unclaimedArchive' in outcome)
+        throw new UnsupportedArchiveError(outcome.unclaimedArchive, outcome.accepted);
+      const { path, format, bytes } = outcome.unclaimedFile;
+      throw format && FILE_FORMATS[format].kind === null
+        ? new CompanionWithoutModelError(path, format)
+        : new UnsupportedKindError(path, bytes === 0);
     }
     const unprocessed = outcome.assets.find((group) => !isTaskTypeSupported(group.kind, 'process'));
     if (unprocessed) throw new KindNotProcessedError(unprocessed.primary.path, unprocessed.kind);
