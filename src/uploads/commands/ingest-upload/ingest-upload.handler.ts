@@ -83,14 +83,7 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
           );
         const sniffed = sniffFile(await readSniffInput(file.tempPath, file.filename, file.head));
         if (sniffed?.format !== 'zip') {
-          // Only files sent together can refer to each other: a lone model's references are not read.
-          const references =
-            received.length > 1
-              ? await readFileReferences(file.tempPath, sniffed?.format, file.bytes)
-              : undefined;
-          items.push({
-            file: { ...file, path: path.path, ...this.formatOf(sniffed), references },
-          });
+          items.push({ file: { ...file, path: path.path, ...this.formatOf(sniffed) } });
           continue;
         }
         const entries = await extractZip(
@@ -115,6 +108,7 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         }));
         items.push({ archive: { name: file.filename, entries: staged } });
       }
+      await this.readReferences(items);
       const groups = this.group(items);
       return { assets: await this.store(groups, ownerId, sessionId) };
     } finally {
@@ -129,6 +123,20 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
       format: sniffed?.format,
       contentType: sniffed?.contentType ?? UNKNOWN_CONTENT_TYPE,
     };
+  }
+
+  /**
+   * What the loose files refer to, for the groupings that put a model with its files. Read only
+   * when something could be referred to: another loose file that is not itself a model (models
+   * are never a part of another).
+   */
+  private async readReferences(items: readonly UploadItem<StagedFile>[]): Promise<void> {
+    const loose = items.flatMap((item) => ('file' in item ? [item.file] : []));
+    const isModel = (file: StagedFile) =>
+      file.format !== undefined && FILE_FORMATS[file.format].kind === 'mesh';
+    if (loose.length < 2 || loose.every(isModel)) return;
+    for (const file of loose)
+      file.references = await readFileReferences(file.tempPath, file.format, file.bytes);
   }
 
   private zipLimits(): ZipLimits {
