@@ -65,7 +65,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
       statusCode: 415,
       code: 'UNSUPPORTED_KIND',
       message:
-        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr); nothing was stored.',
+        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, or a zip of a model); nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });
@@ -135,7 +135,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
     expect(await leftBehind()).toEqual(NOTHING);
   });
 
-  it('refuses, today, a safe zip of images: no kind comes as a zip yet', async () => {
+  it('refuses, today, a safe zip of images: only a model comes as a zip yet', async () => {
     const maps = writeZip([
       { name: 'wood_BaseColor.png', data: PNG },
       { name: 'wood_Roughness.jpg', data: JPEG },
@@ -145,7 +145,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
       statusCode: 415,
       code: 'UNSUPPORTED_KIND',
       message:
-        '"wood.zip" holds nothing Kiln can process as one asset: no kind of asset can come in a zip yet; upload its files themselves. Nothing was stored.',
+        '"wood.zip" holds nothing Kiln can process as one asset: a zip must hold one asset: a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references. Nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });

@@ -1,5 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
 import { KilnError } from '../errors/kiln-error';
+import { FILE_FORMATS, type FileFormat } from '../processing/sniff/file-formats';
+
+/** The formats a file can be alone, for the message that names what Kiln takes. */
+const ASSET_FORMATS = (Object.keys(FILE_FORMATS) as FileFormat[])
+  .filter((format) => FILE_FORMATS[format].kind !== null)
+  .join(', ');
 
 export class UploadTooLargeError extends KilnError {
   constructor(filename: string, limit: number) {
@@ -12,10 +18,24 @@ export class UploadTooLargeError extends KilnError {
 }
 
 export class UnsupportedKindError extends KilnError {
-  constructor(filename: string) {
+  /** `empty`: the file has no byte at all, which is said rather than "no supported format". */
+  constructor(filename: string, empty = false) {
     super(
       'UNSUPPORTED_KIND',
-      `"${filename}" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr); nothing was stored.`,
+      empty
+        ? `"${filename}" is empty (0 bytes); nothing was stored.`
+        : `"${filename}" is not a file Kiln can process (its bytes match no supported format: ${ASSET_FORMATS}, or a zip of a model); nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
+  }
+}
+
+/** A file that is only ever part of a model (an .mtl, a glTF .bin) sent without a model that references it. */
+export class CompanionWithoutModelError extends KilnError {
+  constructor(filename: string, format: FileFormat) {
+    super(
+      'UNSUPPORTED_KIND',
+      `"${filename}" (${FILE_FORMATS[format].name}) is read only as part of a model: it must come with its model (in the same upload, or in one zip with it), and no model in this upload references it; nothing was stored.`,
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     );
   }
@@ -32,6 +52,18 @@ export class UnsupportedArchiveError extends KilnError {
     super(
       'UNSUPPORTED_KIND',
       `"${archive}" holds nothing Kiln can process as one asset: ${what}. Nothing was stored.`,
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    );
+  }
+}
+
+/** A zip of a kind's files that cannot be one asset of it (several models side by side). */
+export class RefusedArchiveError extends KilnError {
+  /** `reason` completes "<archive> holds …". */
+  constructor(archive: string, reason: string) {
+    super(
+      'UNSUPPORTED_KIND',
+      `"${archive}" holds ${reason}. Nothing was stored.`,
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     );
   }

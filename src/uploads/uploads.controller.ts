@@ -36,7 +36,8 @@ export class UploadsController {
     summary: 'Upload one or more files; they become assets, each with a `process` task',
     description:
       `At most ${MAX_FILES_PER_UPLOAD} files, each at most KILN_MAX_UPLOAD_BYTES. ` +
-      'Files that belong together become one asset (each image is its own today); a zip is one asset whose files are its entries. ' +
+      'Files that belong together become one asset: a model (.obj, .fbx, .gltf, .glb, .stl, .ply, .dae) with the files it references (an .obj its .mtl and textures, a .gltf its .bin and images), matched by name; every other image is its own. ' +
+      'A zip is one asset whose files are its entries: a model with its files, the model its primary. ' +
       'All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
   })
   @ApiConsumes('multipart/form-data')
@@ -70,7 +71,7 @@ export class UploadsController {
   @ApiUnsupportedMediaTypeResponse({
     type: ErrorBodyDto,
     description:
-      'A file or zip is of no supported kind (`UNSUPPORTED_KIND`), a zip entry could escape its folder or lies about its size (`UNSAFE_ARCHIVE`), or a zip is corrupt or encrypted (`ARCHIVE_UNREADABLE`); nothing is stored',
+      'A file or zip is of no supported kind, or an .mtl/.bin comes without a model that references it, or a zip holds several models side by side (`UNSUPPORTED_KIND`), a zip entry could escape its folder or lies about its size (`UNSAFE_ARCHIVE`), or a zip is corrupt or encrypted (`ARCHIVE_UNREADABLE`); nothing is stored',
   })
   async upload(
     @CurrentPrincipal() principal: AuthPrincipal,

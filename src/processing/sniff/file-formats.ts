@@ -17,8 +17,9 @@ export interface FileFormatInfo {
 }
 
 /**
- * Every format Kiln names. `sniffFile` recognises the image formats and zip today; the mesh
- * formats are listed for their content types, and their sniffers come with the mesh issue.
+ * Every format Kiln names, and the one table of their content types and kinds: images, zip, the
+ * model formats (kind `mesh`) and the files that only come with a model (MTL, a glTF's .bin: kind
+ * null). `sniffFile` recognises each from its bytes.
  */
 export const FILE_FORMATS = {
   png: { name: 'PNG', contentType: 'image/png', kind: 'image', extensions: ['png'] },

@@ -64,18 +64,62 @@ describe('sniffFile', () => {
     ]);
   });
 
-  const modelFiles = filesUnder(join(FIXTURES, 'mesh')).filter((path) =>
-    MODEL_EXTENSIONS.has(extname(path).toLowerCase()),
-  );
-  it.each(modelFiles.map(relativeName))(
-    'does not take the model file %s for anything yet (mesh sniffing comes later)',
-    (name) => {
-      expect(sniffKind(head(join(FIXTURES, name)), basename(name))).toBeUndefined();
+  /** Every model file among the fixtures, and the format its bytes are. */
+  const MODEL_FIXTURES: Record<string, string> = {
+    'mesh/dae/duck/duck.dae': 'dae',
+    'mesh/dae/sphere.dae': 'dae',
+    'mesh/fbx/ascii/box_embedded_texture.fbx': 'fbx',
+    'mesh/fbx/ascii/cubes_with_names.fbx': 'fbx',
+    'mesh/fbx/ascii/maxPbrMaterial_metalRough.fbx': 'fbx',
+    'mesh/fbx/binary/Megaphone_01_Lowpoly.fbx': 'fbx',
+    'mesh/fbx/binary/box.fbx': 'fbx',
+    'mesh/fbx/binary/huesitos.fbx': 'fbx',
+    'mesh/fbx/binary/phong_cube.fbx': 'fbx',
+    'mesh/fbx/binary/spider.fbx': 'fbx',
+    'mesh/gltf/AnimatedMorphCube/AnimatedMorphCube.bin': 'bin',
+    'mesh/gltf/AnimatedMorphCube/AnimatedMorphCube.gltf': 'gltf',
+    'mesh/gltf/Box.glb': 'glb',
+    'mesh/gltf/BoxTextured-embedded.gltf': 'gltf',
+    'mesh/gltf/BoxTextured.glb': 'glb',
+    'mesh/gltf/TextureTransform/TextureTransformTest.bin': 'bin',
+    'mesh/gltf/TextureTransform/TextureTransformTest.gltf': 'gltf',
+    'mesh/gltf/VET.glb': 'glb',
+    'mesh/gltf/book f.glb': 'glb',
+    'mesh/gltf/quad_skin.glb': 'glb',
+    'mesh/obj/WusonOBJ.obj': 'obj',
+    'mesh/obj/box.obj': 'obj',
+    'mesh/obj/cube_usemtl.mtl': 'mtl',
+    'mesh/obj/cube_usemtl.obj': 'obj',
+    'mesh/obj/cube_with_vertexcolors.obj': 'obj',
+    'mesh/obj/spider/spider.mtl': 'mtl',
+    'mesh/obj/spider/spider.obj': 'obj',
+    'mesh/ply/colors.ply': 'ply',
+    'mesh/ply/cube_binary.ply': 'ply',
+    'mesh/ply/cube_uv.ply': 'ply',
+    'mesh/ply/float-color.ply': 'ply',
+    'mesh/stl/Spider_ascii.stl': 'stl',
+    'mesh/stl/Spider_binary.stl': 'stl',
+    'mesh/stl/sphereWithHole.stl': 'stl',
+    'mesh/stl/suzanne.stl': 'stl',
+  };
+  const KIND_OF: Record<string, string | null> = { mtl: null, bin: null };
+
+  it.each(Object.entries(MODEL_FIXTURES))(
+    'knows the model file %s, from its bytes, as %s',
+    async (name, format) => {
+      const sniffed = sniffFile(await readSniffInput(join(FIXTURES, name), basename(name)));
+      expect(sniffed && { kind: sniffed.kind, format: sniffed.format }).toEqual({
+        kind: format in KIND_OF ? KIND_OF[format] : 'mesh',
+        format,
+      });
     },
   );
 
-  it('finds model files to check', () => {
-    expect(modelFiles.length).toBeGreaterThanOrEqual(30);
+  it('lists every model file of the fixtures', () => {
+    const modelFiles = filesUnder(join(FIXTURES, 'mesh')).filter((path) =>
+      MODEL_EXTENSIONS.has(extname(path).toLowerCase()),
+    );
+    expect(modelFiles.map(relativeName).sort()).toEqual(Object.keys(MODEL_FIXTURES).sort());
   });
 
   const textures = filesUnder(join(FIXTURES, 'mesh')).filter((path) =>
@@ -92,11 +136,38 @@ describe('sniffFile', () => {
     },
   );
 
-  const malformed = filesUnder(join(FIXTURES, 'malformed')).filter(
-    (path) => extname(path) !== '.png',
+  /**
+   * The malformed corpus is refused by processing, not by the sniffer: its files are what they
+   * claim to be on the surface. Empty files are nothing.
+   */
+  const MALFORMED: Record<string, string | undefined> = {
+    'malformed/IndexOutOfRange/IndexOutOfRange.bin': 'bin',
+    'malformed/IndexOutOfRange/IndexOutOfRange.gltf': 'gltf',
+    'malformed/MissingBin/BoxTextured.gltf': 'gltf',
+    'malformed/RecursiveNodes.gltf': 'gltf',
+    'malformed/box_nested_animation_4286.dae': 'dae',
+    'malformed/crash-30d6d0f7.ply': 'ply',
+    'malformed/empty.obj': undefined,
+    'malformed/empty.ply': undefined,
+    'malformed/malformed.obj': 'obj',
+    'malformed/malformed2.obj': 'obj',
+    'malformed/wrongTypes/BoxTextured0.bin': 'bin',
+    'malformed/wrongTypes/CesiumLogoFlat.png': 'png',
+    'malformed/wrongTypes/badArray.gltf': 'gltf',
+    'malformed/wrongTypes/badNumber.gltf': 'gltf',
+  };
+  it.each(Object.entries(MALFORMED))(
+    'takes the malformed file %s for what its surface says: %s',
+    async (name, format) => {
+      const sniffed = sniffFile(await readSniffInput(join(FIXTURES, name), basename(name)));
+      expect(sniffed?.format).toBe(format);
+    },
   );
-  it.each(malformed.map(relativeName))('refuses the malformed file %s', (name) => {
-    expect(sniffKind(head(join(FIXTURES, name)), basename(name))).toBeUndefined();
+
+  it('lists every file of the malformed corpus', () => {
+    expect(filesUnder(join(FIXTURES, 'malformed')).map(relativeName).sort()).toEqual(
+      Object.keys(MALFORMED).sort(),
+    );
   });
 
   it('takes malformed/wrongTypes/CesiumLogoFlat.png for what its bytes are: a PNG (the glTF around it is the broken part)', () => {
@@ -224,6 +295,146 @@ describe('sniffFile', () => {
     expect(contentType(Buffer.from([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]))).toBe('image/tiff');
     expect(contentType(Buffer.from('GIF89a\x01\x00', 'latin1'))).toBe('image/gif');
     expect(contentType(ftyp('avif', 'mif1'))).toBe('image/avif');
+  });
+});
+
+describe('sniffFile on models', () => {
+  const fixture = (name: string) => readFileSync(join(FIXTURES, 'mesh', name));
+  /** The whole file, as readSniffInput gives it: head and size. */
+  const sniffBytes = (bytes: Buffer, filename: string) =>
+    sniffFile({ head: bytes.subarray(0, SNIFF_HEAD_BYTES), filename, size: bytes.length })?.format;
+  const text = (lines: string[]) => Buffer.from(lines.join('\n'));
+
+  it('knows a binary STL whose header begins with "solid" by its size rule, not as ASCII', () => {
+    const stl = Buffer.from(fixture('stl/suzanne.stl'));
+    stl.write('solid Blender export', 0, 'latin1');
+    expect(sniffBytes(stl, 'suzanne.stl')).toBe('stl');
+    // The same bytes one byte short are neither: no facet text, and the size rule fails.
+    expect(sniffBytes(stl.subarray(0, stl.length - 1), 'suzanne.stl')).toBeUndefined();
+  });
+
+  it('takes no file for a binary STL without its size (a head alone cannot tell)', () => {
+    const stl = fixture('stl/suzanne.stl');
+    expect(sniffFile({ head: stl.subarray(0, SNIFF_HEAD_BYTES), filename: 'a.stl' })).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses a binary STL cut short, since only its size names it', () => {
+    const stl = fixture('stl/Spider_binary.stl');
+    expect(sniffBytes(stl.subarray(0, stl.length >> 1), 'Spider_binary.stl')).toBeUndefined();
+  });
+
+  it('knows an ASCII STL by "solid" and a facet, and an empty solid by its endsolid', () => {
+    expect(sniffBytes(text(['solid cube', '  facet normal 0 0 1', '    outer loop']), 'a')).toBe(
+      'stl',
+    );
+    expect(sniffBytes(text(['solid empty', 'endsolid empty']), 'a')).toBe('stl');
+    expect(sniffBytes(text(['solid ground, as the saying goes']), 'a.stl')).toBeUndefined();
+  });
+
+  it('knows glTF JSON after a byte-order mark and whitespace, and with its keys sorted', () => {
+    const gltf = '\n\t {\r\n "asset" : { "version": "2.0" }, "scenes": [] }';
+    expect(
+      sniffBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(gltf)]), 'a'),
+    ).toBe('gltf');
+    expect(sniffBytes(Buffer.from('{"accessors":[],"asset":{"version":"2.0"}}'), 'a')).toBe('gltf');
+  });
+
+  it('refuses JSON that is not glTF: another first key, or no "asset" in a whole file', () => {
+    expect(sniffBytes(Buffer.from('{"name":"kiln","asset":{"version":"2.0"}}'), 'a.gltf')).toBe(
+      undefined,
+    );
+    expect(sniffBytes(Buffer.from('{"scenes":[{"nodes":[0]}]}'), 'a.gltf')).toBeUndefined();
+    expect(sniffBytes(Buffer.from('["asset"]'), 'a.gltf')).toBeUndefined();
+  });
+
+  it('knows a GLB by its magic and version 2 only', () => {
+    const glb = Buffer.from(fixture('gltf/Box.glb'));
+    expect(sniffBytes(glb, 'x')).toBe('glb');
+    glb.writeUInt32LE(1, 4);
+    expect(sniffBytes(glb, 'x.glb')).toBeUndefined();
+  });
+
+  it('knows COLLADA by its root element after a declaration and comments, and no other XML', () => {
+    const dae = '<?xml version="1.0"?>\n<!-- exported -->\n<COLLADA version="1.4.1">';
+    expect(sniffBytes(Buffer.from(dae), 'a')).toBe('dae');
+    expect(sniffBytes(Buffer.from('<?xml version="1.0"?>\n<svg><COLLADA/></svg>'), 'a.dae')).toBe(
+      undefined,
+    );
+  });
+
+  it('knows PLY by "ply" then "format" on the next line, with LF or CRLF', () => {
+    expect(sniffBytes(Buffer.from('ply\r\nformat ascii 1.0\r\nend_header\r\n'), 'a')).toBe('ply');
+    expect(sniffBytes(Buffer.from('ply\nformat binary_big_endian 1.0\n'), 'a')).toBe('ply');
+    expect(sniffBytes(Buffer.from('ply\ncomment no format\n'), 'a.ply')).toBeUndefined();
+    expect(sniffBytes(Buffer.from('plywood is cheap\n'), 'a.ply')).toBeUndefined();
+  });
+
+  it('knows an ASCII FBX by its header comment, or its FBXHeaderExtension after comments', () => {
+    expect(sniffBytes(Buffer.from('; FBX 7.4.0 project file\n'), 'a')).toBe('fbx');
+    expect(sniffBytes(text(['; exported', '', 'FBXHeaderExtension:  {', '}']), 'a')).toBe('fbx');
+    expect(sniffBytes(text(['Objects:  {', 'FBXHeaderExtension:  {']), 'a.fbx')).toBeUndefined();
+  });
+
+  it('knows OBJ by its first statements, comments and blank lines skipped', () => {
+    expect(
+      sniffBytes(
+        text(['# made by hand', '', 'o box', 'v 1 2 3', 'vt .5 .5', 'f 1/1 2/2 3/3']),
+        'a',
+      ),
+    ).toBe('obj');
+    expect(sniffBytes(text(['mtllib box.mtl', 'usemtl red', 'vn -1e-3 0 1']), 'a')).toBe('obj');
+  });
+
+  it('refuses prose and other text named .obj: the words must be OBJ statements with their arguments', () => {
+    expect(sniffBytes(text(['v is for vendetta', 'f']), 'a.obj')).toBeUndefined();
+    expect(sniffBytes(text(['v 1 2 3', 'and then some prose']), 'a.obj')).toBeUndefined();
+    expect(sniffBytes(text(['f one two three']), 'a.obj')).toBeUndefined();
+    expect(sniffBytes(text(['# only a comment']), 'a.obj')).toBeUndefined();
+  });
+
+  it('judges a cut OBJ head without its last, half line', () => {
+    const lines = ['v 1 2 3', 'v 4 5 6', 'f 1 2 3'];
+    const obj = text([...lines, 'v 7 8 9x'.padEnd(SNIFF_HEAD_BYTES, '9')]);
+    expect(sniffBytes(obj, 'a.obj')).toBe('obj');
+  });
+
+  it('knows MTL by a first statement "newmtl", as a file of no kind of its own', () => {
+    const mtl = sniffFile({ head: text(['# materials', 'newmtl red', 'Kd 1 0 0']), filename: 'a' });
+    expect(mtl).toEqual({ format: 'mtl', contentType: 'model/mtl', kind: null });
+  });
+
+  it('takes any .bin whose bytes are nothing else for a glTF buffer, of no kind of its own, but not an empty one', () => {
+    const noise = randomBytes(1000);
+    noise[0] = 0;
+    expect(sniffFile({ head: noise, filename: 'Buffer.BIN', size: 1000 })).toEqual({
+      format: 'bin',
+      contentType: 'application/octet-stream',
+      kind: null,
+    });
+    expect(sniffFile({ head: noise, filename: 'buffer.dat', size: 1000 })).toBeUndefined();
+    expect(sniffFile({ head: Buffer.alloc(0), filename: 'buffer.bin', size: 0 })).toBeUndefined();
+  });
+
+  it('takes no random bytes, whatever their size and name, for a model', () => {
+    const names = ['a.obj', 'a.stl', 'a.ply', 'a.gltf', 'a.glb', 'a.dae', 'a.fbx', 'a.mtl'];
+    for (let round = 0; round < 200; round++) {
+      const bytes = randomBytes(1 + ((round * 7919) % 9000));
+      for (const name of names) expect(sniffBytes(bytes, name)).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['CesiumLogoFlat.png', 'png'],
+    ['Collada_Sample.jpg', 'jpeg'],
+    ['IndoorHDRI003_1K-HDR.exr', 'exr'],
+    ['UnitTests_runtime_float.tga', undefined], // a TGA needs its own name
+    ['duckCM.tga', undefined],
+  ])('takes no image for a model whatever its name: %s named as a model is %s', (image, format) => {
+    const bytes = readFileSync(join(FIXTURES, 'image', image));
+    for (const name of ['a.obj', 'a.stl', 'a.ply', 'a.gltf', 'a.glb', 'a.dae', 'a.fbx', 'a.mtl'])
+      expect(sniffBytes(bytes, name)).toBe(format);
   });
 });
 

@@ -1,11 +1,12 @@
 import { open } from 'node:fs/promises';
 import type { AssetKind } from '../../contract';
 import { FILE_FORMATS, type FileFormat, formatByExtension } from './file-formats';
+import { meshFormatByBytes } from './mesh-sniff';
 
 /**
  * How many leading bytes `sniffFile` looks at. Images need under 64 (an AVIF `ftyp` box with its
- * brand list); the rest is room for the text formats of later kinds (OBJ, PLY, .gltf JSON, DAE),
- * which need a few kilobytes of context. A shorter head (a small file) is fine.
+ * brand list); the text formats of models (OBJ, PLY, .gltf JSON, DAE, ASCII FBX and STL) need a
+ * few kilobytes of context. A shorter head (a small file) is fine.
  */
 export const SNIFF_HEAD_BYTES = 4100;
 
@@ -24,6 +25,11 @@ export interface SniffInput {
    * Absent, such formats are judged by the head alone. `readSniffInput` reads both ends.
    */
   tail?: Uint8Array;
+  /**
+   * The file's size in bytes. A binary STL has no magic number: it is known by its size (84 bytes
+   * plus 50 a triangle) alone, so without a size no file is taken for one. `readSniffInput` fills it.
+   */
+  size?: number;
 }
 
 /** A file's format, decided from its bytes. */
@@ -36,15 +42,24 @@ export interface SniffedFile {
 
 /**
  * Decides a file's format from its bytes. The name is never trusted over the bytes: a `.png`
- * holding a JPEG is a JPEG, and random bytes named `.png` are nothing. The one exception is TGA,
- * which has no magic number: it needs the `.tga` extension and a plausible header. Undefined
- * means no format Kiln reads. Pure: callers read the bytes (see `readSniffInput`).
+ * holding a JPEG is a JPEG, and random bytes named `.png` are nothing. Two exceptions, for formats
+ * with no magic number: TGA needs the `.tga` extension and a plausible header, and a glTF buffer
+ * is any `.bin` whose bytes are nothing else (kind null: it is only ever part of a model). Models
+ * are known by their own bytes (see mesh-sniff.ts). Undefined means no format Kiln reads. Pure:
+ * callers read the bytes (see `readSniffInput`).
  */
 export function sniffFile(input: SniffInput): SniffedFile | undefined {
+  const extension = formatByExtension(input.filename);
+  const whole =
+    input.size !== undefined
+      ? input.head.length >= input.size
+      : input.head.length < SNIFF_HEAD_BYTES;
   const format =
     imageFormatByMagic(input.head) ??
     (isZip(input.head, input.tail) ? 'zip' : undefined) ??
-    (formatByExtension(input.filename) === 'tga' && isPlausibleTga(input.head) ? 'tga' : undefined);
+    (extension === 'tga' && isPlausibleTga(input.head) ? 'tga' : undefined) ??
+    meshFormatByBytes({ head: input.head, size: input.size, whole }) ??
+    (extension === 'bin' && input.head.length > 0 ? 'bin' : undefined);
   if (!format) return undefined;
   const { contentType, kind } = FILE_FORMATS[format];
   return { format, contentType, kind };
@@ -72,6 +87,7 @@ export async function readSniffInput(
       head: head ?? (await readAt(0, Math.min(size, SNIFF_HEAD_BYTES))),
       filename,
       tail: await readAt(size - tailLength, tailLength),
+      size,
     };
   } finally {
     await file.close();

@@ -47,7 +47,7 @@ const modelLike: AssetGrouping = {
     holds: 'a model (.obj) with its files',
     claim: (entries) => {
       const models = entries.filter((entry) => entry.format === 'obj');
-      return models.length === 1 ? models[0] : undefined;
+      return models.length === 1 ? { primary: models[0] } : undefined;
     },
   },
 };
@@ -83,21 +83,40 @@ describe('groupUpload', () => {
     expect(outcome).toEqual({ ok: false, unclaimedFile: third });
   });
 
-  it('leaves a file of a format whose kind has no grouping yet unclaimed (an .obj, a lone .mtl)', () => {
-    expect(groupUpload(loose(file('box.obj', 'obj')), ASSET_GROUPINGS)).toMatchObject({
+  it('leaves a file that only comes with another unclaimed (a lone .mtl or .bin)', () => {
+    expect(groupUpload(loose(file('box.mtl', 'mtl')), ASSET_GROUPINGS)).toEqual({
       ok: false,
+      unclaimedFile: file('box.mtl', 'mtl'),
     });
-    expect(groupUpload(loose(file('box.mtl', 'mtl')), ASSET_GROUPINGS)).toMatchObject({
+    expect(groupUpload(loose(file('box.bin', 'bin')), ASSET_GROUPINGS)).toEqual({
       ok: false,
+      unclaimedFile: file('box.bin', 'bin'),
     });
   });
 
-  it('today claims no zip, and says that no kind can come in one', () => {
+  it('stops at the zip a kind refuses, with its reason', () => {
+    const refusing: AssetGrouping = {
+      kind: 'mesh',
+      groupLoose: () => [],
+      archive: { holds: 'models', claim: () => ({ refused: 'two models' }) },
+    };
+    expect(
+      groupUpload([{ archive: { name: 'two.zip', entries: [file('a.obj', 'obj')] } }], [refusing]),
+    ).toEqual({ ok: false, refusedArchive: 'two.zip', reason: 'two models' });
+  });
+
+  it('claims no zip of images today, and says what a zip may hold: a model', () => {
     const outcome = groupUpload(
       [{ archive: { name: 'maps.zip', entries: [file('a.png', 'png'), file('b.png', 'png')] } }],
       ASSET_GROUPINGS,
     );
-    expect(outcome).toEqual({ ok: false, unclaimedArchive: 'maps.zip', accepted: [] });
+    expect(outcome).toEqual({
+      ok: false,
+      unclaimedArchive: 'maps.zip',
+      accepted: [
+        'a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references',
+      ],
+    });
   });
 
   it('lets a kind put several loose files together, before images take what is left', () => {

@@ -8,6 +8,12 @@ export interface GroupableFile {
   bytes: number;
   /** What its bytes are; undefined when they match no format Kiln names (a .txt in a zip). */
   format: FileFormat | undefined;
+  /**
+   * The names of the files its content refers to, as written (an .obj's `mtllib`, an .mtl's
+   * textures, a .gltf's buffers and images). Read by the ingestion for the loose files of an
+   * upload of several, from the formats that can refer to others; absent otherwise.
+   */
+  references?: readonly string[];
 }
 
 /** One asset: the files a grouping put together, and the one that is primary. */
@@ -33,10 +39,17 @@ export interface AssetGrouping {
   readonly archive?: {
     /** What such a zip holds, for the message when no kind claims a zip: "a model with its files". */
     readonly holds: string;
-    /** The primary entry when the zip's entries are one asset of this kind; undefined otherwise. */
-    claim<F extends GroupableFile>(entries: readonly F[]): F | undefined;
+    /**
+     * The primary entry when the zip's entries are one asset of this kind; undefined when they
+     * are not (the next kind is asked); `refused` when they are this kind's but cannot be one
+     * asset (two models side by side), saying why in words for the person who sent it.
+     */
+    claim<F extends GroupableFile>(entries: readonly F[]): ArchiveClaim<F> | undefined;
   };
 }
+
+/** A kind's answer for a zip of its own: the primary entry, or why the zip cannot be one asset. */
+export type ArchiveClaim<F extends GroupableFile> = { primary: F } | { refused: string };
 
 /** One part of an upload in request order: a loose file, or a zip with its extracted entries. */
 export type UploadItem<F extends GroupableFile> =
@@ -47,7 +60,9 @@ export type GroupingOutcome<F extends GroupableFile> =
   /** A loose file no grouping took. */
   | { ok: false; unclaimedFile: F }
   /** A zip no kind claimed; `accepted` says what a zip of each kind that comes as one holds. */
-  | { ok: false; unclaimedArchive: string; accepted: string[] };
+  | { ok: false; unclaimedArchive: string; accepted: string[] }
+  /** A zip the kind of its files refused: `reason` completes "<name> holds …". */
+  | { ok: false; refusedArchive: string; reason: string };
 
 /**
  * Decides the assets of one upload: the loose files pass through the groupings in order, and each
@@ -83,6 +98,8 @@ export function groupUpload<F extends GroupableFile>(
     if (!('archive' in item)) continue;
     const { name, entries } = item.archive;
     const claim = claimArchive(entries, groupings);
+    if (claim && 'refused' in claim)
+      return { ok: false, refusedArchive: name, reason: claim.refused };
     if (!claim) {
       const accepted = groupings.flatMap((grouping) =>
         grouping.archive ? [grouping.archive.holds] : [],
@@ -103,11 +120,13 @@ export function groupUpload<F extends GroupableFile>(
 function claimArchive<F extends GroupableFile>(
   entries: readonly F[],
   groupings: readonly AssetGrouping[],
-): { kind: AssetKind; primary: F } | undefined {
+): { kind: AssetKind; primary: F } | { refused: string } | undefined {
   if (entries.length === 0) return undefined;
   for (const grouping of groupings) {
-    const primary = grouping.archive?.claim(entries);
-    if (!primary) continue;
+    const claim = grouping.archive?.claim(entries);
+    if (!claim) continue;
+    if ('refused' in claim) return claim;
+    const { primary } = claim;
     if (!entries.includes(primary))
       throw new Error(`The ${grouping.kind} grouping chose a primary outside the zip`);
     return { kind: grouping.kind, primary };

@@ -44,7 +44,10 @@ const zipOfImages = (kind: AssetGrouping['kind']): AssetGrouping => ({
   groupLoose: () => [],
   archive: {
     holds: 'images',
-    claim: (entries) => entries.find((entry) => entry.format === 'png' || entry.format === 'jpeg'),
+    claim: (entries) => {
+      const primary = entries.find((entry) => entry.format === 'png' || entry.format === 'jpeg');
+      return primary && { primary };
+    },
   },
 });
 
@@ -209,12 +212,12 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
       code: 'UNSUPPORTED_KIND',
       status: 415,
       message:
-        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr); nothing was stored.',
+        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, or a zip of a model); nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });
 
-  it('refuses, today, every zip (no kind comes as one yet), saying so, and stores nothing', async () => {
+  it('refuses a zip of images (no kind takes those yet), saying what a zip may hold, and stores nothing', async () => {
     const zip = writeZip([
       { name: 'maps/base.png', data: PNG },
       { name: 'maps/rough.jpg', data: JPEG },
@@ -227,7 +230,7 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
       code: 'UNSUPPORTED_KIND',
       status: 415,
       message:
-        '"maps.zip" holds nothing Kiln can process as one asset: no kind of asset can come in a zip yet; upload its files themselves. Nothing was stored.',
+        '"maps.zip" holds nothing Kiln can process as one asset: a zip must hold one asset: a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references. Nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });
@@ -281,6 +284,89 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
     });
     // Each file is a content-addressed blob; the zip itself and its extracted temp files are gone.
     expect(await leftBehind()).toMatchObject({ temp: [], blobs: 3, jobs: 1 });
+  });
+
+  const SPIDER = ['spider.obj', 'spider.mtl', 'wal67ar_small.jpg', 'wal69ar_small.jpg']
+    .concat(['SpiderTex.jpg', 'drkwood2.jpg', 'engineflare1.jpg'])
+    .map((filename) => ({
+      filename,
+      data: readFileSync(join(FIXTURES, 'mesh/obj/spider', filename)),
+    }));
+
+  it('makes an .obj sent with its .mtl and textures one mesh asset, from what the files reference', async () => {
+    const result = await upload({ filename: 'logo.png', data: PNG }, ...SPIDER.slice().reverse());
+    expect(result.assets.map(({ filename, kind }) => ({ filename, kind }))).toEqual([
+      { filename: 'logo.png', kind: 'image' },
+      { filename: 'spider.obj', kind: 'mesh' },
+    ]);
+    const record = await moduleRef.get(AssetRepository).get(result.assets[1].id);
+    expect(record).toMatchObject({ kind: 'mesh', format: 'obj', primary: 'spider.obj' });
+    expect(record?.files.map(({ path, contentType }) => [path, contentType]).sort()).toEqual(
+      [
+        ['spider.obj', 'model/obj'],
+        ['spider.mtl', 'model/mtl'],
+        ...SPIDER.slice(2).map(({ filename }) => [filename, 'image/jpeg']),
+      ].sort(),
+    );
+    expect(await leftBehind()).toMatchObject({ temp: [], blobs: 8, jobs: 2 });
+  });
+
+  it('refuses an .mtl that no model of the upload references, saying it must come with its model', async () => {
+    const mtl = readFileSync(join(FIXTURES, 'mesh/obj/cube_usemtl.mtl'));
+    const error = await refusal(...SPIDER, { filename: 'cube_usemtl.mtl', data: mtl });
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      status: 415,
+      message:
+        '"cube_usemtl.mtl" (MTL) is read only as part of a model: it must come with its model (in the same upload, or in one zip with it), and no model in this upload references it; nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
+  });
+
+  it('says an empty file is empty', async () => {
+    expect(await refusal({ filename: 'box.obj', data: Buffer.alloc(0) })).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      message: '"box.obj" is empty (0 bytes); nothing was stored.',
+    });
+  });
+
+  it('makes a zip holding a binary STL one mesh asset: its entries are sniffed with their size', async () => {
+    const stl = readFileSync(join(FIXTURES, 'mesh/stl/suzanne.stl'));
+    const result = await upload({
+      filename: 'suzanne.zip',
+      data: writeZip([
+        { name: 'suzanne/suzanne.stl', data: stl },
+        { name: 'suzanne/README.txt', data: Buffer.from('CC0\n') },
+      ]),
+    });
+    const record = await moduleRef.get(AssetRepository).get(result.assets[0].id);
+    expect(record).toMatchObject({
+      kind: 'mesh',
+      format: 'stl',
+      primary: 'suzanne/suzanne.stl',
+      files: [
+        { path: 'suzanne/suzanne.stl', contentType: 'model/stl', bytes: stl.length },
+        { path: 'suzanne/README.txt', contentType: 'application/octet-stream' },
+      ],
+    });
+  });
+
+  it('refuses a zip with two models side by side, naming them', async () => {
+    const glb = readFileSync(join(FIXTURES, 'mesh/gltf/Box.glb'));
+    const error = await refusal({
+      filename: 'boxes.zip',
+      data: writeZip([
+        { name: 'a.glb', data: glb },
+        { name: 'b.glb', data: glb },
+      ]),
+    });
+    expect(error).toMatchObject({
+      code: 'UNSUPPORTED_KIND',
+      status: 415,
+      message:
+        '"boxes.zip" holds several models at the same depth ("a.glb", "b.glb"), and Kiln cannot tell which one is meant: put one model per zip, or the one to process higher up than the others. Nothing was stored.',
+    });
+    expect(await leftBehind()).toEqual(NOTHING);
   });
 
   it('removes the temp files of every file, a zip already extracted included, when a later one is refused', async () => {

@@ -6,12 +6,13 @@ import { AssetRepository } from '../../../assets/asset.repository';
 import { KILN_CONFIG, type KilnConfig } from '../../../config/kiln-config';
 import type { UploadedAssetView, UploadResultView } from '../../../contract';
 import { isTaskTypeSupported } from '../../../processing/pipelines';
-import { UNKNOWN_CONTENT_TYPE } from '../../../processing/sniff/file-formats';
+import { FILE_FORMATS, UNKNOWN_CONTENT_TYPE } from '../../../processing/sniff/file-formats';
 import { SNIFF_HEAD_BYTES, readSniffInput, sniffFile } from '../../../processing/sniff/file-sniff';
 import { STORAGE, type Storage } from '../../../storage/storage';
 import { StartTaskCommand } from '../../../tasks/commands/start-task/start-task.command';
 import { extractZip, type ZipLimits } from '../../archive/zip-extract';
 import { parseAssetFilePath } from '../../asset-file-path';
+import { readFileReferences } from '../../file-references';
 import {
   groupUpload,
   type AssetGroup,
@@ -23,7 +24,9 @@ import { ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
 import { ingestMultipart } from '../../multipart-ingest';
 import {
   BadUploadError,
+  CompanionWithoutModelError,
   KindNotProcessedError,
+  RefusedArchiveError,
   UnsupportedArchiveError,
   UnsupportedKindError,
 } from '../../upload.errors';
@@ -99,10 +102,13 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         // would cost 10,000 opens).
         const staged = entries.map((entry) => ({
           ...entry,
-          ...this.formatOf(sniffFile({ head: entry.head, filename: entry.path })),
+          ...this.formatOf(
+            sniffFile({ head: entry.head, filename: entry.path, size: entry.bytes }),
+          ),
         }));
         items.push({ archive: { name: file.filename, entries: staged } });
       }
+      await this.readReferences(items);
       const groups = this.group(items);
       return { assets: await this.store(groups, ownerId, sessionId) };
     } finally {
@@ -119,6 +125,20 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
     };
   }
 
+  /**
+   * What the loose files refer to, for the groupings that put a model with its files. Read only
+   * when something could be referred to: another loose file that is not itself a model (models
+   * are never a part of another).
+   */
+  private async readReferences(items: readonly UploadItem<StagedFile>[]): Promise<void> {
+    const loose = items.flatMap((item) => ('file' in item ? [item.file] : []));
+    const isModel = (file: StagedFile) =>
+      file.format !== undefined && FILE_FORMATS[file.format].kind === 'mesh';
+    if (loose.length < 2 || loose.every(isModel)) return;
+    for (const file of loose)
+      file.references = await readFileReferences(file.tempPath, file.format, file.bytes);
+  }
+
   private zipLimits(): ZipLimits {
     return {
       maxEntries: this.config.zipMaxEntries,
@@ -131,9 +151,14 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
   private group(items: readonly UploadItem<StagedFile>[]): AssetGroup<StagedFile>[] {
     const outcome = groupUpload(items, this.groupings);
     if (!outcome.ok) {
-      throw 'unclaimedFile' in outcome
-        ? new UnsupportedKindError(outcome.unclaimedFile.path)
-        : new UnsupportedArchiveError(outcome.unclaimedArchive, outcome.accepted);
+      if ('refusedArchive' in outcome)
+        throw new RefusedArchiveError(outcome.refusedArchive, outcome.reason);
+      if ('unclaimedArchive' in outcome)
+        throw new UnsupportedArchiveError(outcome.unclaimedArchive, outcome.accepted);
+      const { path, format, bytes } = outcome.unclaimedFile;
+      throw format && FILE_FORMATS[format].kind === null
+        ? new CompanionWithoutModelError(path, format)
+        : new UnsupportedKindError(path, bytes === 0);
     }
     const unprocessed = outcome.assets.find((group) => !isTaskTypeSupported(group.kind, 'process'));
     if (unprocessed) throw new KindNotProcessedError(unprocessed.primary.path, unprocessed.kind);
