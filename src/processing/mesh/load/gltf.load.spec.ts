@@ -118,6 +118,155 @@ describe('loadGltf', () => {
     expect(error.message).toContain(says);
   });
 
+  describe('resolving the references of a .gltf', () => {
+    let root: string;
+    let asset: string;
+    const png = join(GLTF, 'TextureTransform/Arrow.png');
+    beforeEach(async () => {
+      root = await mkdtemp(join(tmpdir(), 'kiln-gltf-refs-'));
+      asset = join(root, 'asset');
+      await mkdir(join(asset, 'scene'), { recursive: true });
+      await copyFile(png, join(root, 'outside.png')); // readable, but outside the asset
+    });
+    afterEach(async () => {
+      jest.restoreAllMocks();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    /** A one-triangle glTF in asset/scene/ whose texture is `imageUri` and whose buffer is `bufferUri` (default: embedded). */
+    async function writeModel(imageUri: string, bufferUri?: string): Promise<string> {
+      const triangle = Buffer.from(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]).buffer);
+      const uv = Buffer.from(new Float32Array([0, 0, 1, 0, 0, 1]).buffer);
+      const data = Buffer.concat([triangle, uv]);
+      if (bufferUri) await writeFile(join(asset, 'scene', 'Tri.BIN'), data);
+      const json = {
+        asset: { version: '2.0' },
+        scene: 0,
+        scenes: [{ nodes: [0] }],
+        nodes: [{ mesh: 0 }],
+        meshes: [{ primitives: [{ attributes: { POSITION: 0, TEXCOORD_0: 1 }, material: 0 }] }],
+        materials: [{ pbrMetallicRoughness: { baseColorTexture: { index: 0 } } }],
+        textures: [{ source: 0 }],
+        images: [{ uri: imageUri }],
+        accessors: [
+          {
+            bufferView: 0,
+            componentType: 5126,
+            count: 3,
+            type: 'VEC3',
+            min: [0, 0, 0],
+            max: [1, 1, 0],
+          },
+          { bufferView: 1, componentType: 5126, count: 3, type: 'VEC2' },
+        ],
+        bufferViews: [
+          { buffer: 0, byteOffset: 0, byteLength: 36 },
+          { buffer: 0, byteOffset: 36, byteLength: 24 },
+        ],
+        buffers: [
+          {
+            byteLength: 60,
+            uri: bufferUri ?? `data:application/octet-stream;base64,${data.toString('base64')}`,
+          },
+        ],
+      };
+      const path = join(asset, 'scene', 'tri.gltf');
+      await writeFile(path, JSON.stringify(json));
+      return path;
+    }
+
+    function loadModel(path: string): Promise<MeshSource> {
+      return loadGltf({
+        inputDir: asset,
+        primary: `scene/${basename(path)}`,
+        format: 'gltf',
+        signal: new AbortController().signal,
+        progress: () => undefined,
+      });
+    }
+
+    it.each([
+      ['../../outside.png', "it leads outside the asset's folder"],
+      ['..\\..\\outside.png', "it leads outside the asset's folder"],
+      ['%2e%2e/%2e%2e/outside.png', "it leads outside the asset's folder"],
+      ['../../etc/passwd', "it leads outside the asset's folder"],
+      ['/etc/passwd', 'it is an absolute path or a URL'],
+      ['file:///etc/passwd', 'it is an absolute path or a URL'],
+      ['C:\\Windows\\win.ini', 'it is an absolute path or a URL'],
+    ])(
+      'never reads the image "%s": a warning, and the texture is left out',
+      async (uri, reason) => {
+        const fs = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+        const reads = jest.spyOn(fs, 'readFile');
+        const source = await loadModel(await writeModel(uri));
+        expect(source.warnings).toEqual([
+          `The image "${uri}" (images[0]) was not read: ${reason}; its texture was left out.`,
+        ]);
+        expect(source.document.getRoot().listTextures()).toEqual([]);
+        expect(source.document.getRoot().listMaterials()[0].getBaseColorTexture()).toBeNull();
+        expect(reads.mock.calls.map(([path]) => basename(String(path)))).toEqual(['tri.gltf']);
+      },
+    );
+
+    it('refuses the absolute path of a real image outside the asset', async () => {
+      const uri = join(root, 'outside.png');
+      const source = await loadModel(await writeModel(uri));
+      expect(source.warnings).toEqual([
+        `The image "${uri}" (images[0]) was not read: it is an absolute path or a URL; its texture was left out.`,
+      ]);
+      expect(source.document.getRoot().listTextures()).toEqual([]);
+    });
+
+    it('warns of a missing image and leaves its texture out, the model still read', async () => {
+      const source = await loadModel(await writeModel('nowhere.png'));
+      expect(source.warnings).toEqual([
+        `The image "nowhere.png" (images[0]) is not among the asset's files; its texture was left out.`,
+      ]);
+      expect(counts(source)).toMatchObject({ triangles: 1, textures: 0 });
+    });
+
+    it.each([
+      ['textures\\ARROW.png', 'scene/Textures/arrow.PNG'],
+      ['Textures/my%20arrow.png', 'scene/textures/My Arrow.png'],
+      ['../Shared/./arrow.png', 'shared/Arrow.png'],
+      ['textures/lost/arrow.png', 'elsewhere/Arrow.png'], // not at its path: the one file of that name
+    ])(
+      'finds the image "%s" at %s (case-insensitively, backslashes as /, percent-decoded)',
+      async (uri, where) => {
+        await mkdir(dirname(join(asset, where)), { recursive: true });
+        await copyFile(png, join(asset, where));
+        const source = await loadModel(await writeModel(uri));
+        expect(source.warnings).toEqual([]);
+        const [texture] = source.document.getRoot().listTextures();
+        expect(Buffer.from(texture.getImage() ?? [])).toEqual(await readFile(png));
+      },
+    );
+
+    it('does not guess between two images of the same name', async () => {
+      for (const folder of ['a', 'b']) {
+        await mkdir(join(asset, folder));
+        await copyFile(png, join(asset, folder, 'arrow.png'));
+      }
+      const source = await loadModel(await writeModel('textures/arrow.png'));
+      expect(source.warnings).toEqual([
+        `The image "textures/arrow.png" (images[0]) is not among the asset's files; its texture was left out.`,
+      ]);
+    });
+
+    it('reads an external buffer case-insensitively, and fails naming a buffer that leaves the folder', async () => {
+      await copyFile(png, join(asset, 'scene', 'arrow.png'));
+      expect(counts(await loadModel(await writeModel('arrow.png', 'tri.bin')))).toMatchObject({
+        triangles: 1,
+        textures: 1,
+      });
+      const error = await failure(loadModel(await writeModel('arrow.png', '../../tri.bin')));
+      expect(error.code).toBe('MESH_PARSE_FAILED');
+      expect(error.message).toBe(
+        `scene/tri.gltf needs the buffer "../../tri.bin" (buffers[0]), which was not read: it leads outside the asset's folder. Upload it together with the model, in the same folder.`,
+      );
+    });
+  });
+
   describe('on damaged copies of every glTF fixture', () => {
     let dir: string;
     beforeEach(async () => {

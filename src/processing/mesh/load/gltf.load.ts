@@ -1,6 +1,7 @@
 import { GLB_BUFFER, type Document, type JSONDocument } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { errorMessage } from '../../step-outcome';
 import { resolveInside } from '../../step-folder';
 import { meshParseFailed, meshUnsupported } from '../mesh-errors';
@@ -199,7 +200,10 @@ function ignoredExtensions(json: Record<string, unknown>): string[] {
   const used = Array.isArray(json.extensionsUsed) ? json.extensionsUsed : [];
   return used
     .filter((name): name is string => typeof name === 'string' && !READABLE_EXTENSIONS.has(name))
-    .map((name) => `The file uses the glTF extension ${name}, which Kiln does not read; it was ignored.`);
+    .map(
+      (name) =>
+        `The file uses the glTF extension ${name}, which Kiln does not read; it was ignored.`,
+    );
 }
 
 /**
@@ -279,9 +283,15 @@ async function validateSource(
 ): Promise<void> {
   let messages;
   try {
+    // The validator hands back a uri cleaned up its own way (`\\` as `/`, `./` dropped): both
+    // sides are compared in one normal form.
+    const byKey = new Map(Object.entries(resources).map(([uri, data]) => [uriKey(uri), data]));
     messages = await runGltfValidator(bytes, {
       format,
-      resource: (uri) => (resources[uri]?.byteLength ? resources[uri] : undefined),
+      resource: (uri) => {
+        const data = resources[uri] ?? byKey.get(uriKey(uri));
+        return data?.byteLength ? data : undefined;
+      },
     });
   } catch (error) {
     throw meshParseFailed(`${primary} could not be read as glTF: ${errorMessage(error)}`);
@@ -292,6 +302,7 @@ async function validateSource(
     (message) =>
       message.severity === 0 &&
       !REPAIRED_ON_WRITE.has(message.code) &&
+      !(message.code === 'IO_ERROR' && message.pointer?.startsWith('/images/')) &&
       !dropped.some((p) => message.pointer === p || message.pointer?.startsWith(`${p}/`)),
   );
   if (fatal.length > 0) {
@@ -299,6 +310,16 @@ async function validateSource(
       `${primary} is not a valid glTF 2.0 file (Khronos glTF validator): ${describeValidatorErrors(fatal)}.`,
     );
   }
+}
+
+function uriKey(uri: string): string {
+  let decoded = uri;
+  try {
+    decoded = decodeURIComponent(uri);
+  } catch {
+    // a lone `%` stays as it is
+  }
+  return posix.normalize(decoded.replace(/\\/g, '/'));
 }
 
 async function readDocument(jsonDocument: JSONDocument, primary: string): Promise<Document> {
