@@ -101,7 +101,7 @@ function growBounds(primitive: Primitive, m: Mat4, min: Vec3, max: Vec3): number
   if (!position || position.getElementSize() !== 3) return 0;
   const array = position.getArray();
   // Normalized or integer positions (KHR_mesh_quantization) go through getElement, which scales them.
-  const direct = array instanceof Float32Array && !position.getNormalized();
+  const direct = position.getComponentType() === 5126 && !position.getNormalized(); // FLOAT
   const element: number[] = [0, 0, 0];
   for (let i = 0, count = position.getCount(); i < count; i++) {
     let x: number, y: number, z: number;
