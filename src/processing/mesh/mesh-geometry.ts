@@ -99,7 +99,9 @@ function multiply(a: Mat4, b: readonly number[]): Mat4 {
 function growBounds(primitive: Primitive, m: Mat4, min: Vec3, max: Vec3): number {
   const position = primitive.getAttribute('POSITION');
   if (!position || position.getElementSize() !== 3) return 0;
-  const array = position.getArray();
+  // Typed as gltf-transform's TypedArray union; any of them is indexable as numbers.
+  const array = position.getArray() as ArrayLike<number> | null;
+  if (!array) return 0;
   // Normalized or integer positions (KHR_mesh_quantization) go through getElement, which scales them.
   const direct = position.getComponentType() === 5126 && !position.getNormalized(); // FLOAT
   const element: number[] = [0, 0, 0];

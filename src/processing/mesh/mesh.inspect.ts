@@ -163,11 +163,13 @@ export async function inspectMesh(
   source: MeshSource,
 ): Promise<StepResult> {
   parseStepOptions('inspect', request.options); // it takes none: refuses any
+  ctx.progress(0);
   const metadata = describeMesh(source);
   ctx.signal.throwIfAborted();
   const path = await writeOutputAtomically(request.workDir, METADATA_JSON, (temp) =>
     writeFile(temp, `${JSON.stringify(metadata, null, 2)}\n`),
   );
+  ctx.progress(1);
   return {
     outputs: [{ name: METADATA_JSON, path, contentType: 'application/json' }],
     metadata: { ...metadata },

@@ -122,5 +122,7 @@ export function decodeDataUri(uri: string): Uint8Array<ArrayBuffer> | undefined 
     String.fromCharCode(parseInt(hex, 16)),
   );
   // Percent-escapes are bytes; a character beyond one byte means the URI is not what it claims.
-  return /[^\x00-\xff]/.test(text) ? undefined : new Uint8Array(Buffer.from(text, 'latin1'));
+  return Array.from(text).some((char) => char.charCodeAt(0) > 0xff)
+    ? undefined
+    : new Uint8Array(Buffer.from(text, 'latin1'));
 }
