@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import { FIXTURES } from '../../../../test/support/fixtures';
 import { ProcessingError } from '../../processing.error';
 import { primitiveTriangles, primitiveVertices } from '../mesh-geometry';
+import { validateBytes } from 'gltf-validator';
+import { buildModelGlb } from '../mesh.convert';
 import { loadGltf } from './gltf.load';
 import type { MeshFormat, MeshSource } from './mesh-source.types';
 
@@ -219,13 +221,16 @@ describe('loadGltf', () => {
       expect(source.document.getRoot().listTextures()).toEqual([]);
     });
 
-    it('warns of a missing image and leaves its texture out, the model still read', async () => {
-      const source = await loadModel(await writeModel('nowhere.png'));
-      expect(source.warnings).toEqual([
-        `The image "nowhere.png" (images[0]) is not among the asset's files; its texture was left out.`,
-      ]);
-      expect(counts(source)).toMatchObject({ triangles: 1, textures: 0 });
-    });
+    it.each(['nowhere.png', '__proto__', 'constructor'])(
+      'warns of the missing image "%s" and leaves its texture out, the model still read',
+      async (uri) => {
+        const source = await loadModel(await writeModel(uri));
+        expect(source.warnings).toEqual([
+          `The image "${uri}" (images[0]) is not among the asset's files; its texture was left out.`,
+        ]);
+        expect(counts(source)).toMatchObject({ triangles: 1, textures: 0 });
+      },
+    );
 
     it.each([
       ['textures\\ARROW.png', 'scene/Textures/arrow.PNG'],
@@ -243,6 +248,23 @@ describe('loadGltf', () => {
         expect(Buffer.from(texture.getImage() ?? [])).toEqual(await readFile(png));
       },
     );
+
+    it('reads a file whose declared accessor bounds are wrong, and convert writes them right', async () => {
+      await copyFile(png, join(asset, 'scene', 'arrow.png'));
+      const path = await writeModel('arrow.png');
+      const json = JSON.parse(await readFile(path, 'utf8')) as {
+        accessors: Array<{ max?: number[] }>;
+      };
+      json.accessors[0].max = [5, 5, 5];
+      await writeFile(path, JSON.stringify(json));
+      const { glb } = await buildModelGlb(
+        await loadModel(path),
+        () => undefined,
+        new AbortController().signal,
+      );
+      const report = await validateBytes(glb, { format: 'glb', writeTimestamp: false });
+      expect(report.issues.messages.filter((m) => m.severity === 0)).toEqual([]);
+    });
 
     it('does not guess between two images of the same name', async () => {
       for (const folder of ['a', 'b']) {

@@ -214,14 +214,15 @@ async function resolveResources(
   container: GltfContainer,
   { inputDir, primary }: MeshLoadInput,
 ): Promise<ResolvedResources> {
-  const resources: Record<string, Uint8Array<ArrayBuffer>> = {};
+  // No prototype: a uri such as `constructor` or `__proto__` is just a name here.
+  const resources = Object.create(null) as Record<string, Uint8Array<ArrayBuffer>>;
   if (container.bin) resources[GLB_BUFFER] = container.bin;
   const warnings: string[] = [];
   const droppedImages = new Set<number>();
   const { buffers, images } = container.json;
   for (const [index, buffer] of listOf(buffers).entries()) {
     const uri = uriOf(buffer);
-    if (uri === undefined || uri in resources) continue;
+    if (uri === undefined || Object.hasOwn(resources, uri)) continue;
     const bytes = await readResource(inputDir, primary, uri);
     if (typeof bytes === 'string') {
       throw meshParseFailed(
@@ -232,7 +233,7 @@ async function resolveResources(
   }
   for (const [index, image] of listOf(images).entries()) {
     const uri = uriOf(image);
-    if (uri === undefined || uri in resources) continue;
+    if (uri === undefined || Object.hasOwn(resources, uri)) continue;
     const bytes = await readResource(inputDir, primary, uri);
     if (typeof bytes === 'string') {
       droppedImages.add(index);
@@ -289,7 +290,8 @@ async function validateSource(
     messages = await runGltfValidator(bytes, {
       format,
       resource: (uri) => {
-        const data = resources[uri] ?? byKey.get(uriKey(uri));
+        const data =
+          (Object.hasOwn(resources, uri) ? resources[uri] : undefined) ?? byKey.get(uriKey(uri));
         return data?.byteLength ? data : undefined;
       },
     });
