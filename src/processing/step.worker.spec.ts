@@ -132,7 +132,7 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   });
 
   it.each([
-    ['mesh', 'inspect', 'Step "inspect" is not available for mesh assets.'],
+    ['texture-set', 'inspect', 'Step "inspect" is not available for texture-set assets.'],
     [
       'image',
       'convert',

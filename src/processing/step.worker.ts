@@ -1,4 +1,5 @@
 import { runImagePipeline } from './image/image.pipeline';
+import { runMeshPipeline } from './mesh/mesh.pipeline';
 import { isStepSupported, stepNotSupported } from './pipelines';
 import { handOffOutputs } from './step-handoff';
 import { checkTaskOptions } from './step-options';
@@ -15,6 +16,7 @@ type KindRunner = (request: PipelineRequest, ctx: PipelineContext) => Promise<vo
 /** One runner per asset kind; the mesh, texture-set and substance issues add theirs here. */
 const KIND_RUNNERS: Partial<Record<AssetKind, KindRunner>> = {
   image: runImagePipeline,
+  mesh: runMeshPipeline,
 };
 
 /**

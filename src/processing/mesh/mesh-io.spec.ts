@@ -11,7 +11,12 @@ describe('meshIO', () => {
       await readFile(join(FIXTURES, 'mesh/gltf/BoxTextured.glb')),
     );
     const again = await io.readBinary(await io.writeBinary(document));
-    expect(again.getRoot().listMeshes().map((mesh) => mesh.listPrimitives().length)).toEqual([1]);
+    expect(
+      again
+        .getRoot()
+        .listMeshes()
+        .map((mesh) => mesh.listPrimitives().length),
+    ).toEqual([1]);
     expect(again.getRoot().listTextures()).toHaveLength(1);
   });
 });
