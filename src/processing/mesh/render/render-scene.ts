@@ -1,0 +1,581 @@
+import type { Accessor, Document, Material, Node, Primitive, Texture } from '@gltf-transform/core';
+import type { Transform } from '@gltf-transform/extensions';
+import { ProcessingError } from '../../processing.error';
+import {
+  decodeRenderTexture,
+  TEXTURE_DECODE_DEFAULTS,
+  type RenderTexture,
+  type TextureDecodeOptions,
+} from './render-texture';
+
+/** glTF sampler wrap modes, as the rasterizer's texture lookup reads them. */
+export const WRAP_REPEAT = 0;
+export const WRAP_CLAMP = 1;
+export const WRAP_MIRROR = 2;
+
+/** What the rasterizer needs of a glTF material. */
+export interface RenderMaterial {
+  texture: RenderTexture | null;
+  wrapS: number;
+  wrapT: number;
+  /**
+   * Alpha below this is not drawn: 0 for OPAQUE (no test), `alphaCutoff` for MASK, and 0.5 for
+   * BLEND, which a z-buffer without sorting cannot blend: mostly-opaque parts show, faint ones not.
+   */
+  alphaCutoff: number;
+  /** Back faces are drawn (lit from their own side) instead of culled. */
+  doubleSided: boolean;
+  /** `KHR_materials_unlit`: the colour as is, no lighting. */
+  unlit: boolean;
+}
+
+/** One primitive drawn at one node: consecutive triangles and vertices sharing a material. */
+export interface RenderBatch {
+  firstTriangle: number;
+  triangleCount: number;
+  firstVertex: number;
+  vertexCount: number;
+  material: number;
+}
+
+/** An axis-aligned box in world space. */
+export interface Bounds {
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+/**
+ * A model flattened for drawing: every triangle of the scene in world space (node transforms
+ * applied), in flat typed arrays the rasterizer's loops read without allocating.
+ */
+export interface RenderScene {
+  vertexCount: number;
+  triangleCount: number;
+  /** World-space xyz per vertex. */
+  positions: Float32Array;
+  /** World-space unit normal per vertex (the face's, when the primitive has none). */
+  normals: Float32Array;
+  /** Linear RGBA per vertex: the material's base-colour factor times `COLOR_0`. */
+  colors: Float32Array;
+  /** Base-colour texture coordinates per vertex, `KHR_texture_transform` applied; empty when no material has a texture. */
+  uvs: Float32Array;
+  /** Three vertex indices per triangle, counter-clockwise seen from the front. */
+  indices: Uint32Array;
+  /** The material index of each triangle. */
+  triangleMaterial: Uint32Array;
+  batches: RenderBatch[];
+  materials: RenderMaterial[];
+  bounds: Bounds;
+  /** Textures that could not be decoded (the model is drawn without them). */
+  warnings: string[];
+}
+
+/** The colour of a primitive without a material: light grey, so lighting still shows its shape. */
+const NO_MATERIAL_COLOR = [0.8, 0.8, 0.8, 1] as const;
+
+const MODE_TRIANGLES = 4;
+const MODE_TRIANGLE_STRIP = 5;
+const MODE_TRIANGLE_FAN = 6;
+
+interface Draw {
+  primitive: Primitive;
+  /** Column-major world matrix of the node. */
+  world: Float64Array;
+}
+
+/** A draw's triangles, read and expanded, before they are copied into the scene. */
+interface PreparedDraw {
+  draw: Draw;
+  positions: Float32Array;
+  /** Local vertex indices, three per triangle. */
+  triangles: Uint32Array;
+  normals: Float32Array | null;
+  /** Output vertex → source vertex, when the primitive is drawn unindexed (flat normals). */
+  vertexSource: Uint32Array | null;
+  vertexCount: number;
+  material: number;
+}
+
+/**
+ * Flattens the default scene of `document` (else its first, else every root node) into a
+ * {@link RenderScene}: node transforms applied (each node once, so a cycle in a broken file
+ * cannot loop), skinned meshes in their bind pose (drawn by their node's transform, as three.js
+ * binds them), morph targets ignored, points and lines skipped, strips and fans expanded,
+ * primitives without normals given flat ones (as glTF asks). Base-colour textures are decoded
+ * once each, at most `textures.maxSide` on a side.
+ *
+ * @param label names the model in error messages (its file name).
+ * @throws ProcessingError `MESH_EMPTY` when nothing can be drawn: no triangle, every triangle of
+ *   zero area, or a position that is not a finite number.
+ */
+export async function buildRenderScene(
+  document: Document,
+  label: string,
+  textures: TextureDecodeOptions = TEXTURE_DECODE_DEFAULTS,
+): Promise<RenderScene> {
+  const warnings: string[] = [];
+  const materialIndex = new Map<Material | null, number>();
+  const materialSources: (Material | null)[] = [];
+  const prepared: PreparedDraw[] = [];
+  let vertexCount = 0;
+  let triangleCount = 0;
+  for (const draw of collectDraws(document)) {
+    const part = prepareDraw(draw, materialIndex, materialSources);
+    if (!part) continue;
+    prepared.push(part);
+    vertexCount += part.vertexCount;
+    triangleCount += part.triangles.length / 3;
+  }
+  if (triangleCount === 0) {
+    throw new ProcessingError(
+      'MESH_EMPTY',
+      `${label} has no triangles to draw (only points or lines, or no mesh in its scene).`,
+      false,
+      'render',
+    );
+  }
+
+  const materials = await buildMaterials(materialSources, textures, warnings);
+  const textured = materials.some((material) => material.texture !== null);
+  const scene: RenderScene = {
+    vertexCount,
+    triangleCount,
+    positions: new Float32Array(vertexCount * 3),
+    normals: new Float32Array(vertexCount * 3),
+    colors: new Float32Array(vertexCount * 4),
+    uvs: new Float32Array(textured ? vertexCount * 2 : 0),
+    indices: new Uint32Array(triangleCount * 3),
+    triangleMaterial: new Uint32Array(triangleCount),
+    batches: [],
+    materials,
+    bounds: { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity] },
+    warnings,
+  };
+  let firstVertex = 0;
+  let firstTriangle = 0;
+  let drawnTriangles = 0;
+  for (const part of prepared) {
+    const batch: RenderBatch = {
+      firstTriangle,
+      triangleCount: part.triangles.length / 3,
+      firstVertex,
+      vertexCount: part.vertexCount,
+      material: part.material,
+    };
+    writePositions(scene, part, batch, label);
+    drawnTriangles += writeTriangles(scene, part, batch);
+    writeNormals(scene, part, batch);
+    writeColors(scene, part, batch, materialSources[part.material]);
+    if (textured && materials[part.material].texture) {
+      writeUvs(scene, part, batch, materialSources[part.material]);
+    }
+    scene.batches.push(batch);
+    firstVertex += batch.vertexCount;
+    firstTriangle += batch.triangleCount;
+  }
+  if (drawnTriangles === 0) {
+    throw new ProcessingError(
+      'MESH_EMPTY',
+      `${label} has nothing to draw: all of its ${triangleCount} triangles have zero area.`,
+      false,
+      'render',
+    );
+  }
+  return scene;
+}
+
+/** Every primitive of the scene with its node's world matrix, each node visited once. */
+function collectDraws(document: Document): Draw[] {
+  const root = document.getRoot();
+  const scene = root.getDefaultScene() ?? root.listScenes()[0];
+  const roots = scene
+    ? scene.listChildren()
+    : root.listNodes().filter((node) => !node.getParentNode());
+  const seen = new Set<Node>();
+  const draws: Draw[] = [];
+  const stack: { node: Node; parent: Float64Array }[] = roots.map((node) => ({
+    node,
+    parent: IDENTITY,
+  }));
+  while (stack.length > 0) {
+    const { node, parent } = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const world = multiply(parent, node.getMatrix());
+    for (const primitive of node.getMesh()?.listPrimitives() ?? []) draws.push({ primitive, world });
+    for (const child of node.listChildren()) stack.push({ node: child, parent: world });
+  }
+  return draws;
+}
+
+function prepareDraw(
+  draw: Draw,
+  materialIndex: Map<Material | null, number>,
+  materialSources: (Material | null)[],
+): PreparedDraw | null {
+  const { primitive } = draw;
+  const position = primitive.getAttribute('POSITION');
+  const positions = position && position.getElementSize() === 3 ? floats(position) : null;
+  if (!positions || positions.length === 0) return null;
+  const sourceCount = positions.length / 3;
+  const triangles = triangleList(primitive, sourceCount);
+  if (!triangles || triangles.length === 0) return null;
+
+  const normal = primitive.getAttribute('NORMAL');
+  const normals = normal && normal.getCount() === sourceCount ? floats(normal) : null;
+  // Without normals each triangle gets its own three vertices, lit by its face normal.
+  const vertexSource = normals ? null : triangles.slice();
+  const vertexCount = vertexSource ? vertexSource.length : sourceCount;
+
+  const material = primitive.getMaterial();
+  let index = materialIndex.get(material);
+  if (index === undefined) {
+    index = materialSources.length;
+    materialIndex.set(material, index);
+    materialSources.push(material);
+  }
+  return { draw, positions, triangles, normals, vertexSource, vertexCount, material: index };
+}
+
+/** The primitive's triangles as local vertex indices, strips and fans expanded; null for points and lines. */
+function triangleList(primitive: Primitive, vertexCount: number): Uint32Array | null {
+  const mode = primitive.getMode();
+  if (mode !== MODE_TRIANGLES && mode !== MODE_TRIANGLE_STRIP && mode !== MODE_TRIANGLE_FAN) {
+    return null;
+  }
+  const indexAccessor = primitive.getIndices();
+  const source = indexAccessor?.getArray() ?? null;
+  const count = indexAccessor ? (source?.length ?? 0) : vertexCount;
+  const at = source ? (i: number) => source[i] : (i: number) => i;
+  let list: Uint32Array;
+  if (mode === MODE_TRIANGLES) {
+    list = new Uint32Array(count - (count % 3));
+    if (source) for (let i = 0; i < list.length; i++) list[i] = source[i];
+    else for (let i = 0; i < list.length; i++) list[i] = i;
+  } else {
+    const triangles = Math.max(0, count - 2);
+    list = new Uint32Array(triangles * 3);
+    for (let i = 0; i < triangles; i++) {
+      if (mode === MODE_TRIANGLE_STRIP) {
+        // Every other triangle of a strip is wound the other way; glTF's order keeps them all CCW.
+        list[i * 3] = at(i);
+        list[i * 3 + 1] = at(i + 1 + (i % 2));
+        list[i * 3 + 2] = at(i + 2 - (i % 2));
+      } else {
+        list[i * 3] = at(i + 1);
+        list[i * 3 + 1] = at(i + 2);
+        list[i * 3 + 2] = at(0);
+      }
+    }
+  }
+  // An index past the end of the vertex data would read garbage: drop such triangles.
+  let kept = 0;
+  for (let i = 0; i < list.length; i += 3) {
+    const a = list[i];
+    const b = list[i + 1];
+    const c = list[i + 2];
+    if (a >= vertexCount || b >= vertexCount || c >= vertexCount) continue;
+    list[kept++] = a;
+    list[kept++] = b;
+    list[kept++] = c;
+  }
+  return kept === list.length ? list : list.slice(0, kept);
+}
+
+function writePositions(
+  scene: RenderScene,
+  part: PreparedDraw,
+  batch: RenderBatch,
+  label: string,
+): void {
+  const m = part.draw.world;
+  const { positions: source, vertexSource } = part;
+  const out = scene.positions;
+  const { min, max } = scene.bounds;
+  for (let v = 0; v < batch.vertexCount; v++) {
+    const s = (vertexSource ? vertexSource[v] : v) * 3;
+    const x = source[s];
+    const y = source[s + 1];
+    const z = source[s + 2];
+    const wx = m[0] * x + m[4] * y + m[8] * z + m[12];
+    const wy = m[1] * x + m[5] * y + m[9] * z + m[13];
+    const wz = m[2] * x + m[6] * y + m[10] * z + m[14];
+    if (!Number.isFinite(wx) || !Number.isFinite(wy) || !Number.isFinite(wz)) {
+      const mesh = part.draw.primitive.listParents().find((p) => p.propertyType === 'Mesh');
+      throw new ProcessingError(
+        'MESH_EMPTY',
+        `${label} has no finite bounds: a vertex of mesh "${mesh?.getName() ?? ''}" is not a finite number (NaN or infinite), or its node's transform is not.`,
+        false,
+        'render',
+      );
+    }
+    const o = (batch.firstVertex + v) * 3;
+    out[o] = wx;
+    out[o + 1] = wy;
+    out[o + 2] = wz;
+    if (wx < min[0]) min[0] = wx;
+    if (wy < min[1]) min[1] = wy;
+    if (wz < min[2]) min[2] = wz;
+    if (wx > max[0]) max[0] = wx;
+    if (wy > max[1]) max[1] = wy;
+    if (wz > max[2]) max[2] = wz;
+  }
+}
+
+/** Copies the triangles in, front faces counter-clockwise; returns how many have a non-zero area. */
+function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): number {
+  const { triangles, vertexSource } = part;
+  // A mirroring transform (negative determinant) turns the winding around.
+  const mirrored = determinant3(part.draw.world) < 0;
+  const p = scene.positions;
+  const out = scene.indices;
+  let drawn = 0;
+  for (let t = 0; t < batch.triangleCount; t++) {
+    const base = batch.firstVertex;
+    let a: number;
+    let b: number;
+    let c: number;
+    if (vertexSource) {
+      a = base + t * 3;
+      b = a + 1;
+      c = a + 2;
+    } else {
+      a = base + triangles[t * 3];
+      b = base + triangles[t * 3 + 1];
+      c = base + triangles[t * 3 + 2];
+    }
+    if (mirrored) [b, c] = [c, b];
+    const o = (batch.firstTriangle + t) * 3;
+    out[o] = a;
+    out[o + 1] = b;
+    out[o + 2] = c;
+    scene.triangleMaterial[batch.firstTriangle + t] = batch.material;
+    const ux = p[b * 3] - p[a * 3];
+    const uy = p[b * 3 + 1] - p[a * 3 + 1];
+    const uz = p[b * 3 + 2] - p[a * 3 + 2];
+    const vx = p[c * 3] - p[a * 3];
+    const vy = p[c * 3 + 1] - p[a * 3 + 1];
+    const vz = p[c * 3 + 2] - p[a * 3 + 2];
+    if (uy * vz - uz * vy !== 0 || uz * vx - ux * vz !== 0 || ux * vy - uy * vx !== 0) drawn++;
+  }
+  return drawn;
+}
+
+function writeNormals(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): void {
+  const out = scene.normals;
+  if (!part.normals) {
+    // Flat: the three vertices of each triangle share its face normal (from world positions).
+    const p = scene.positions;
+    const idx = scene.indices;
+    for (let t = batch.firstTriangle; t < batch.firstTriangle + batch.triangleCount; t++) {
+      const a = idx[t * 3] * 3;
+      const b = idx[t * 3 + 1] * 3;
+      const c = idx[t * 3 + 2] * 3;
+      const ux = p[b] - p[a];
+      const uy = p[b + 1] - p[a + 1];
+      const uz = p[b + 2] - p[a + 2];
+      const vx = p[c] - p[a];
+      const vy = p[c + 1] - p[a + 1];
+      const vz = p[c + 2] - p[a + 2];
+      const nx = uy * vz - uz * vy;
+      const ny = uz * vx - ux * vz;
+      const nz = ux * vy - uy * vx;
+      const scale = 1 / (Math.hypot(nx, ny, nz) || 1);
+      out[a] = out[b] = out[c] = nx * scale;
+      out[a + 1] = out[b + 1] = out[c + 1] = ny * scale;
+      out[a + 2] = out[b + 2] = out[c + 2] = nz * scale;
+    }
+    return;
+  }
+  // Normals transform by the inverse transpose; the cofactor matrix is that times the
+  // determinant, so its sign is put back and the length normalised away.
+  const m = part.draw.world;
+  const sign = determinant3(m) < 0 ? -1 : 1;
+  const c00 = sign * (m[5] * m[10] - m[6] * m[9]);
+  const c01 = sign * (m[6] * m[8] - m[4] * m[10]);
+  const c02 = sign * (m[4] * m[9] - m[5] * m[8]);
+  const c10 = sign * (m[9] * m[2] - m[10] * m[1]);
+  const c11 = sign * (m[10] * m[0] - m[8] * m[2]);
+  const c12 = sign * (m[8] * m[1] - m[9] * m[0]);
+  const c20 = sign * (m[1] * m[6] - m[2] * m[5]);
+  const c21 = sign * (m[2] * m[4] - m[0] * m[6]);
+  const c22 = sign * (m[0] * m[5] - m[1] * m[4]);
+  const source = part.normals;
+  for (let v = 0; v < batch.vertexCount; v++) {
+    const x = source[v * 3];
+    const y = source[v * 3 + 1];
+    const z = source[v * 3 + 2];
+    const nx = c00 * x + c10 * y + c20 * z;
+    const ny = c01 * x + c11 * y + c21 * z;
+    const nz = c02 * x + c12 * y + c22 * z;
+    const length = Math.hypot(nx, ny, nz);
+    const scale = length > 0 && Number.isFinite(length) ? 1 / length : 0;
+    const o = (batch.firstVertex + v) * 3;
+    out[o] = nx * scale;
+    out[o + 1] = ny * scale;
+    out[o + 2] = nz * scale;
+  }
+}
+
+function writeColors(
+  scene: RenderScene,
+  part: PreparedDraw,
+  batch: RenderBatch,
+  material: Material | null,
+): void {
+  const factor = material ? material.getBaseColorFactor() : NO_MATERIAL_COLOR;
+  const colorAccessor = part.draw.primitive.getAttribute('COLOR_0');
+  const size = colorAccessor?.getElementSize() ?? 0;
+  const colors =
+    colorAccessor && (size === 3 || size === 4) && colorAccessor.getCount() * 3 >= part.positions.length
+      ? floats(colorAccessor)
+      : null;
+  const out = scene.colors;
+  const { vertexSource } = part;
+  for (let v = 0; v < batch.vertexCount; v++) {
+    const o = (batch.firstVertex + v) * 4;
+    if (colors) {
+      const s = (vertexSource ? vertexSource[v] : v) * size;
+      out[o] = factor[0] * colors[s];
+      out[o + 1] = factor[1] * colors[s + 1];
+      out[o + 2] = factor[2] * colors[s + 2];
+      out[o + 3] = factor[3] * (size === 4 ? colors[s + 3] : 1);
+    } else {
+      out[o] = factor[0];
+      out[o + 1] = factor[1];
+      out[o + 2] = factor[2];
+      out[o + 3] = factor[3];
+    }
+  }
+}
+
+function writeUvs(
+  scene: RenderScene,
+  part: PreparedDraw,
+  batch: RenderBatch,
+  material: Material | null,
+): void {
+  const info = material?.getBaseColorTextureInfo();
+  if (!info) return;
+  const transform = info.getExtension<Transform>('KHR_texture_transform');
+  const set = transform?.getTexCoord() ?? info.getTexCoord();
+  const accessor = part.draw.primitive.getAttribute(`TEXCOORD_${set}`);
+  if (!accessor || accessor.getElementSize() !== 2) return; // left at 0: the texture's corner colour
+  const source = floats(accessor);
+  const [ox, oy] = transform?.getOffset() ?? [0, 0];
+  const [sx, sy] = transform?.getScale() ?? [1, 1];
+  const rotation = transform?.getRotation() ?? 0;
+  // KHR_texture_transform: translation × rotation × scale.
+  const cos = Math.cos(rotation);
+  const sin = Math.sin(rotation);
+  const out = scene.uvs;
+  const { vertexSource } = part;
+  const sourceCount = source.length / 2;
+  for (let v = 0; v < batch.vertexCount; v++) {
+    const s = vertexSource ? vertexSource[v] : v;
+    if (s >= sourceCount) continue;
+    const u = source[s * 2] * sx;
+    const w = source[s * 2 + 1] * sy;
+    const o = (batch.firstVertex + v) * 2;
+    out[o] = ox + cos * u + sin * w;
+    out[o + 1] = oy - sin * u + cos * w;
+  }
+}
+
+async function buildMaterials(
+  sources: (Material | null)[],
+  options: TextureDecodeOptions,
+  warnings: string[],
+): Promise<RenderMaterial[]> {
+  const decoded = new Map<Texture, Promise<RenderTexture | null>>();
+  const decode = (texture: Texture): Promise<RenderTexture | null> => {
+    let pending = decoded.get(texture);
+    if (!pending) {
+      pending = decodeRenderTexture(texture, options).then((result) => {
+        if ('failure' in result) {
+          const name = texture.getName() || texture.getURI() || 'a base-colour texture';
+          warnings.push(`Texture "${name}" is drawn as plain colour: ${result.failure}`);
+          return null;
+        }
+        return result;
+      });
+      decoded.set(texture, pending);
+    }
+    return pending;
+  };
+  return Promise.all(
+    sources.map(async (material): Promise<RenderMaterial> => {
+      if (!material) {
+        return {
+          texture: null,
+          wrapS: WRAP_REPEAT,
+          wrapT: WRAP_REPEAT,
+          alphaCutoff: 0,
+          doubleSided: false,
+          unlit: false,
+        };
+      }
+      const source = material.getBaseColorTexture();
+      const info = material.getBaseColorTextureInfo();
+      const mode = material.getAlphaMode();
+      return {
+        texture: source ? await decode(source) : null,
+        wrapS: wrapOf(info?.getWrapS()),
+        wrapT: wrapOf(info?.getWrapT()),
+        alphaCutoff: mode === 'MASK' ? material.getAlphaCutoff() : mode === 'BLEND' ? 0.5 : 0,
+        doubleSided: material.getDoubleSided(),
+        unlit: material.getExtension('KHR_materials_unlit') !== null,
+      };
+    }),
+  );
+}
+
+function wrapOf(mode: number | undefined): number {
+  if (mode === 33071) return WRAP_CLAMP; // CLAMP_TO_EDGE
+  if (mode === 33648) return WRAP_MIRROR; // MIRRORED_REPEAT
+  return WRAP_REPEAT;
+}
+
+const NORMALIZED_DIVISOR: Record<number, number> = {
+  5120: 127, // BYTE
+  5121: 255, // UNSIGNED_BYTE
+  5122: 32767, // SHORT
+  5123: 65535, // UNSIGNED_SHORT
+  5125: 4294967295, // UNSIGNED_INT
+};
+
+/** An accessor's elements as floats, normalised integers scaled to 0-1 (or -1-1). */
+function floats(accessor: Accessor): Float32Array {
+  const array = accessor.getArray();
+  if (!array) return new Float32Array(0);
+  if (array instanceof Float32Array) return array;
+  const out = Float32Array.from(array);
+  if (accessor.getNormalized()) {
+    const divisor = NORMALIZED_DIVISOR[accessor.getComponentType()] ?? 1;
+    for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i] / divisor, -1);
+  }
+  return out;
+}
+
+const IDENTITY = new Float64Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+
+/** `a × b` of column-major 4×4 matrices. */
+function multiply(a: Float64Array, b: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(16);
+  for (let column = 0; column < 4; column++) {
+    for (let row = 0; row < 4; row++) {
+      let sum = 0;
+      for (let k = 0; k < 4; k++) sum += a[k * 4 + row] * b[column * 4 + k];
+      out[column * 4 + row] = sum;
+    }
+  }
+  return out;
+}
+
+function determinant3(m: Float64Array): number {
+  return (
+    m[0] * (m[5] * m[10] - m[6] * m[9]) -
+    m[4] * (m[1] * m[10] - m[2] * m[9]) +
+    m[8] * (m[1] * m[6] - m[2] * m[5])
+  );
+}
