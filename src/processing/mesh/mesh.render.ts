@@ -84,7 +84,7 @@ export async function renderMesh(
   const frameSize = settings.turntableSize;
   const frameBytes = frameSize * frameSize * 4;
   const turntable = new Uint8Array(frameBytes * frames);
-  const simplified = await simplifyForTurntable(scene, settings.turntableTriangles);
+  const simplified = simplifyForTurntable(scene, settings.turntableTriangles);
   const rasterizer = new SceneRasterizer(simplified, frameSize);
   const yaws = Array.from({ length: frames }, (_, i) => yaw + (360 * i) / frames);
   const cameras = frameCameras(scene.bounds, yaws);

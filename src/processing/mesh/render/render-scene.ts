@@ -70,6 +70,28 @@ export interface RenderScene {
   warnings: string[];
 }
 
+/**
+ * A {@link RenderScene} with its fields always in one order, so every scene (a model's, its
+ * simplified copy) has one hidden class and the rasterizer's compiled loops serve them all
+ * instead of being thrown away when a second shape shows up.
+ */
+export function createRenderScene(fields: RenderScene): RenderScene {
+  return {
+    vertexCount: fields.vertexCount,
+    triangleCount: fields.triangleCount,
+    positions: fields.positions,
+    normals: fields.normals,
+    colors: fields.colors,
+    uvs: fields.uvs,
+    indices: fields.indices,
+    triangleMaterial: fields.triangleMaterial,
+    batches: fields.batches,
+    materials: fields.materials,
+    bounds: fields.bounds,
+    warnings: fields.warnings,
+  };
+}
+
 /** The colour of a primitive without a material: light grey, so lighting still shows its shape. */
 const NO_MATERIAL_COLOR = [0.8, 0.8, 0.8, 1] as const;
 
@@ -88,7 +110,7 @@ interface PreparedDraw {
   draw: Draw;
   positions: Float32Array;
   /** Local vertex indices, three per triangle. */
-  triangles: Uint32Array;
+  triangles: IndexArray;
   normals: Float32Array | null;
   /** Output vertex → source vertex, when the primitive is drawn unindexed (flat normals). */
   vertexSource: Uint32Array | null;
@@ -137,7 +159,7 @@ export async function buildRenderScene(
 
   const materials = await buildMaterials(materialSources, textures, warnings);
   const textured = materials.some((material) => material.texture !== null);
-  const scene: RenderScene = {
+  const scene = createRenderScene({
     vertexCount,
     triangleCount,
     positions: new Float32Array(vertexCount * 3),
@@ -150,10 +172,10 @@ export async function buildRenderScene(
     materials,
     bounds: { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity] },
     warnings,
-  };
+  });
   let firstVertex = 0;
   let firstTriangle = 0;
-  let drawnTriangles = 0;
+  let drawable = false;
   for (const part of prepared) {
     const batch: RenderBatch = {
       firstTriangle,
@@ -163,7 +185,8 @@ export async function buildRenderScene(
       material: part.material,
     };
     writePositions(scene, part, batch, label);
-    drawnTriangles += writeTriangles(scene, part, batch);
+    writeTriangles(scene, part, batch);
+    drawable ||= anyArea(scene, batch);
     writeNormals(scene, part, batch);
     writeColors(scene, part, batch, materialSources[part.material]);
     if (textured && materials[part.material].texture) {
@@ -173,7 +196,7 @@ export async function buildRenderScene(
     firstVertex += batch.vertexCount;
     firstTriangle += batch.triangleCount;
   }
-  if (drawnTriangles === 0) {
+  if (!drawable) {
     throw new ProcessingError(
       'MESH_EMPTY',
       `${label} has nothing to draw: all of its ${triangleCount} triangles have zero area.`,
@@ -224,7 +247,7 @@ function prepareDraw(
   const normal = primitive.getAttribute('NORMAL');
   const normals = normal && normal.getCount() === sourceCount ? floats(normal) : null;
   // Without normals each triangle gets its own three vertices, lit by its face normal.
-  const vertexSource = normals ? null : triangles.slice();
+  const vertexSource = normals ? null : Uint32Array.from(triangles);
   const vertexCount = vertexSource ? vertexSource.length : sourceCount;
 
   const material = primitive.getMaterial();
@@ -237,49 +260,72 @@ function prepareDraw(
   return { draw, positions, triangles, normals, vertexSource, vertexCount, material: index };
 }
 
-/** The primitive's triangles as local vertex indices, strips and fans expanded; null for points and lines. */
-function triangleList(primitive: Primitive, vertexCount: number): Uint32Array | null {
+/** Vertex indices as a glTF accessor holds them. */
+type IndexArray = Uint8Array | Uint16Array | Uint32Array;
+
+/**
+ * The primitive's triangles as local vertex indices, strips and fans expanded; null for points
+ * and lines. A triangle list's own index array is used as is when every index is in range (the
+ * usual case: no copy of a million-triangle index buffer).
+ */
+function triangleList(primitive: Primitive, vertexCount: number): IndexArray | null {
   const mode = primitive.getMode();
   if (mode !== MODE_TRIANGLES && mode !== MODE_TRIANGLE_STRIP && mode !== MODE_TRIANGLE_FAN) {
     return null;
   }
   const indexAccessor = primitive.getIndices();
-  const source = indexAccessor?.getArray() ?? null;
+  const source = indexAccessor ? (indexAccessor.getArray() as IndexArray | null) : null;
   const count = indexAccessor ? (source?.length ?? 0) : vertexCount;
-  const at = source ? (i: number) => source[i] : (i: number) => i;
-  let list: Uint32Array;
   if (mode === MODE_TRIANGLES) {
-    list = new Uint32Array(count - (count % 3));
-    if (source) for (let i = 0; i < list.length; i++) list[i] = source[i];
-    else for (let i = 0; i < list.length; i++) list[i] = i;
-  } else {
-    const triangles = Math.max(0, count - 2);
-    list = new Uint32Array(triangles * 3);
-    for (let i = 0; i < triangles; i++) {
-      if (mode === MODE_TRIANGLE_STRIP) {
-        // Every other triangle of a strip is wound the other way; glTF's order keeps them all CCW.
-        list[i * 3] = at(i);
-        list[i * 3 + 1] = at(i + 1 + (i % 2));
-        list[i * 3 + 2] = at(i + 2 - (i % 2));
-      } else {
-        list[i * 3] = at(i + 1);
-        list[i * 3 + 1] = at(i + 2);
-        list[i * 3 + 2] = at(0);
-      }
+    const length = count - (count % 3);
+    if (!source) return sequence(length);
+    const list = length === source.length ? source : source.subarray(0, length);
+    return maxOf(list) < vertexCount ? list : dropOutOfRange(list, vertexCount);
+  }
+  const at = source ? (i: number) => source[i] : (i: number) => i;
+  const triangles = Math.max(0, count - 2);
+  const list = new Uint32Array(triangles * 3);
+  for (let i = 0; i < triangles; i++) {
+    if (mode === MODE_TRIANGLE_STRIP) {
+      // Every other triangle of a strip is wound the other way; glTF's order keeps them all CCW.
+      list[i * 3] = at(i);
+      list[i * 3 + 1] = at(i + 1 + (i % 2));
+      list[i * 3 + 2] = at(i + 2 - (i % 2));
+    } else {
+      list[i * 3] = at(i + 1);
+      list[i * 3 + 1] = at(i + 2);
+      list[i * 3 + 2] = at(0);
     }
   }
-  // An index past the end of the vertex data would read garbage: drop such triangles.
-  let kept = 0;
-  for (let i = 0; i < list.length; i += 3) {
+  return maxOf(list) < vertexCount ? list : dropOutOfRange(list, vertexCount);
+}
+
+function sequence(length: number): Uint32Array {
+  const list = new Uint32Array(length);
+  for (let i = 0; i < length; i++) list[i] = i;
+  return list;
+}
+
+function maxOf(list: IndexArray): number {
+  let max = 0;
+  for (let i = 0; i < list.length; i++) if (list[i] > max) max = list[i];
+  return max;
+}
+
+/** The triangles whose three indices all point at a vertex: past the end would read garbage. */
+function dropOutOfRange(list: IndexArray, vertexCount: number): Uint32Array {
+  const kept = new Uint32Array(list.length);
+  let length = 0;
+  for (let i = 0; i + 2 < list.length; i += 3) {
     const a = list[i];
     const b = list[i + 1];
     const c = list[i + 2];
     if (a >= vertexCount || b >= vertexCount || c >= vertexCount) continue;
-    list[kept++] = a;
-    list[kept++] = b;
-    list[kept++] = c;
+    kept[length++] = a;
+    kept[length++] = b;
+    kept[length++] = c;
   }
-  return kept === list.length ? list : list.slice(0, kept);
+  return kept.slice(0, length);
 }
 
 function writePositions(
@@ -322,43 +368,46 @@ function writePositions(
   }
 }
 
-/** Copies the triangles in, front faces counter-clockwise; returns how many have a non-zero area. */
-function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): number {
+/** Copies the triangles in, front faces counter-clockwise. */
+function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): void {
   const { triangles, vertexSource } = part;
-  // A mirroring transform (negative determinant) turns the winding around.
-  const mirrored = determinant3(part.draw.world) < 0;
-  const p = scene.positions;
   const out = scene.indices;
-  let drawn = 0;
-  for (let t = 0; t < batch.triangleCount; t++) {
-    const base = batch.firstVertex;
-    let a: number;
-    let b: number;
-    let c: number;
-    if (vertexSource) {
-      a = base + t * 3;
-      b = a + 1;
-      c = a + 2;
-    } else {
-      a = base + triangles[t * 3];
-      b = base + triangles[t * 3 + 1];
-      c = base + triangles[t * 3 + 2];
-    }
-    if (mirrored) [b, c] = [c, b];
-    const o = (batch.firstTriangle + t) * 3;
-    out[o] = a;
-    out[o + 1] = b;
-    out[o + 2] = c;
-    scene.triangleMaterial[batch.firstTriangle + t] = batch.material;
-    const ux = p[b * 3] - p[a * 3];
-    const uy = p[b * 3 + 1] - p[a * 3 + 1];
-    const uz = p[b * 3 + 2] - p[a * 3 + 2];
-    const vx = p[c * 3] - p[a * 3];
-    const vy = p[c * 3 + 1] - p[a * 3 + 1];
-    const vz = p[c * 3 + 2] - p[a * 3 + 2];
-    if (uy * vz - uz * vy !== 0 || uz * vx - ux * vz !== 0 || ux * vy - uy * vx !== 0) drawn++;
+  const base = batch.firstVertex;
+  const start = batch.firstTriangle * 3;
+  const length = batch.triangleCount * 3;
+  if (vertexSource) {
+    for (let i = 0; i < length; i++) out[start + i] = base + i;
+  } else {
+    for (let i = 0; i < length; i++) out[start + i] = base + triangles[i];
   }
-  return drawn;
+  // A mirroring transform (negative determinant) turns the winding around.
+  if (determinant3(part.draw.world) < 0) {
+    for (let i = start; i < start + length; i += 3) {
+      const b = out[i + 1];
+      out[i + 1] = out[i + 2];
+      out[i + 2] = b;
+    }
+  }
+  scene.triangleMaterial.fill(batch.material, batch.firstTriangle, batch.firstTriangle + batch.triangleCount);
+}
+
+/** Whether any triangle of the batch has a non-zero area (usually the first one does). */
+function anyArea(scene: RenderScene, batch: RenderBatch): boolean {
+  const p = scene.positions;
+  const idx = scene.indices;
+  for (let t = batch.firstTriangle; t < batch.firstTriangle + batch.triangleCount; t++) {
+    const a = idx[t * 3] * 3;
+    const b = idx[t * 3 + 1] * 3;
+    const c = idx[t * 3 + 2] * 3;
+    const ux = p[b] - p[a];
+    const uy = p[b + 1] - p[a + 1];
+    const uz = p[b + 2] - p[a + 2];
+    const vx = p[c] - p[a];
+    const vy = p[c + 1] - p[a + 1];
+    const vz = p[c + 2] - p[a + 2];
+    if (uy * vz - uz * vy !== 0 || uz * vx - ux * vz !== 0 || ux * vy - uy * vx !== 0) return true;
+  }
+  return false;
 }
 
 function writeNormals(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): void {
