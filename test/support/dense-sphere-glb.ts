@@ -47,7 +47,7 @@ export async function writeDenseSphereGlb(path: string, triangles: number): Prom
 
   const checker = Buffer.alloc(256 * 256 * 3);
   for (let p = 0; p < 256 * 256; p++) {
-    const on = ((p % 256 >> 5) + ((p >> 8) >> 5)) % 2 === 0;
+    const on = (((p % 256) >> 5) + ((p >> 8) >> 5)) % 2 === 0;
     checker.set(on ? [230, 120, 40] : [240, 235, 220], p * 3);
   }
   const png = await sharp(checker, { raw: { width: 256, height: 256, channels: 3 } })

@@ -51,7 +51,9 @@ function squares(list: Square[]): RenderScene {
     });
     const b = i * 4;
     indices.set(
-      square.facing === 'away' ? [b, b + 2, b + 1, b, b + 3, b + 2] : [b, b + 1, b + 2, b, b + 2, b + 3],
+      square.facing === 'away'
+        ? [b, b + 2, b + 1, b, b + 3, b + 2]
+        : [b, b + 1, b + 2, b, b + 2, b + 3],
       i * 6,
     );
   });
@@ -130,7 +132,11 @@ describe('SceneRasterizer', () => {
 
   it('lights the visible back of a double-sided surface from its own side, as brightly as its front', () => {
     const lit = { unlit: false, doubleSided: true };
-    const front = pixel(draw(squares([{ z: 0, color: [1, 1, 1, 1], material: lit }])).image, 16, 16);
+    const front = pixel(
+      draw(squares([{ z: 0, color: [1, 1, 1, 1], material: lit }])).image,
+      16,
+      16,
+    );
     const back = pixel(
       draw(squares([{ z: 0, color: [1, 1, 1, 1], facing: 'away', material: lit }])).image,
       16,
@@ -159,7 +165,10 @@ describe('SceneRasterizer', () => {
 
   it('anti-aliases: a square half a pixel off the grid leaves its edge pixels half covered', () => {
     // Moving the eye a quarter of a pixel's world size shifts the square by half a pixel.
-    const camera = { ...CAMERA, eye: [(0.5 * 2 * 5) / (2.5 * SIZE), 0, 5] as [number, number, number] };
+    const camera = {
+      ...CAMERA,
+      eye: [(0.5 * 2 * 5) / (2.5 * SIZE), 0, 5] as [number, number, number],
+    };
     const { image, coverage } = draw(squares([{ z: 0, color: RED }]), camera);
     expect(coverage).toBe(0.25);
     expect(pixel(image, 7, 16)).toEqual([255, 0, 0, 128]);

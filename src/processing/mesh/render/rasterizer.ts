@@ -103,7 +103,8 @@ export class SceneRasterizer {
         material.wrapT,
       );
     }
-    return this.resolve(out);
+    const covered = this.resolve(out);
+    return covered / (this.side * this.side);
   }
 
   /** Screen position and 1/w of every vertex. The camera is outside the bounding sphere: w > 0. */
@@ -250,19 +251,8 @@ export class SceneRasterizer {
           if (e0 >= 0 && e1 >= 0 && e2 >= 0 && z > depth[p]) {
             if (
               !masked ||
-              alphaAt(
-                e0 * z0,
-                e1 * z1,
-                e2 * z2,
-                i0,
-                i1,
-                i2,
-                colors,
-                uvs,
-                texture,
-                wrapS,
-                wrapT,
-              ) >= alphaCutoff
+              alphaAt(e0 * z0, e1 * z1, e2 * z2, i0, i1, i2, colors, uvs, texture, wrapS, wrapT) >=
+                alphaCutoff
             ) {
               depth[p] = z;
               ids[p] = id;
@@ -281,7 +271,12 @@ export class SceneRasterizer {
     }
   }
 
-  /** Second pass: shades each covered sample once and averages them into pixels. */
+  /**
+   * Second pass: shades each covered sample once and averages them into pixels.
+   *
+   * @returns how many samples are covered (a count, not a ratio: a division after the loop,
+   *   compiled before it ever ran, threw V8's optimized loop away at the end of every frame).
+   */
   private resolve(out: Uint8Array): number {
     const { indices, triangleMaterial, materials, uvs } = this.scene;
     const { screenX, screenY, inverseDepth, litFront, litBack, ids, side, size } = this;
@@ -371,17 +366,45 @@ export class SceneRasterizer {
             let cr = q0 * lit[c0] + q1 * lit[c1] + q2 * lit[c2];
             let cg = q0 * lit[c0 + 1] + q1 * lit[c1 + 1] + q2 * lit[c2 + 1];
             let cb = q0 * lit[c0 + 2] + q1 * lit[c1 + 2] + q2 * lit[c2 + 2];
-            if (texture) {
-              sampleBilinear(
-                texture,
-                wrapS,
-                wrapT,
-                q0 * uvs[t0] + q1 * uvs[t1] + q2 * uvs[t2],
-                q0 * uvs[t0 + 1] + q1 * uvs[t1 + 1] + q2 * uvs[t2 + 1],
-              );
-              cr *= texel[0];
-              cg *= texel[1];
-              cb *= texel[2];
+            if (texture !== null) {
+              // Bilinear lookup, written out here: a helper call per sample kept V8 from
+              // optimizing this loop for good (it deoptimized on every frame).
+              const u = q0 * uvs[t0] + q1 * uvs[t1] + q2 * uvs[t2];
+              const v = q0 * uvs[t0 + 1] + q1 * uvs[t1 + 1] + q2 * uvs[t2 + 1];
+              const { width, height, data } = texture;
+              const fx = (u > -1e6 && u < 1e6 ? u : 0) * width - 0.5;
+              const fy = (v > -1e6 && v < 1e6 ? v : 0) * height - 0.5;
+              const ix = Math.floor(fx);
+              const iy = Math.floor(fy);
+              const ax = fx - ix;
+              const ay = fy - iy;
+              const xa = wrap(ix, width, wrapS);
+              const xb = wrap(ix + 1, width, wrapS);
+              const ya = wrap(iy, height, wrapT) * width;
+              const yb = wrap(iy + 1, height, wrapT) * width;
+              const p00 = (ya + xa) * 4;
+              const p10 = (ya + xb) * 4;
+              const p01 = (yb + xa) * 4;
+              const p11 = (yb + xb) * 4;
+              const w00 = (1 - ax) * (1 - ay);
+              const w10 = ax * (1 - ay);
+              const w01 = (1 - ax) * ay;
+              const w11 = ax * ay;
+              cr *=
+                w00 * SRGB_TO_LINEAR[data[p00]] +
+                w10 * SRGB_TO_LINEAR[data[p10]] +
+                w01 * SRGB_TO_LINEAR[data[p01]] +
+                w11 * SRGB_TO_LINEAR[data[p11]];
+              cg *=
+                w00 * SRGB_TO_LINEAR[data[p00 + 1]] +
+                w10 * SRGB_TO_LINEAR[data[p10 + 1]] +
+                w01 * SRGB_TO_LINEAR[data[p01 + 1]] +
+                w11 * SRGB_TO_LINEAR[data[p11 + 1]];
+              cb *=
+                w00 * SRGB_TO_LINEAR[data[p00 + 2]] +
+                w10 * SRGB_TO_LINEAR[data[p10 + 2]] +
+                w01 * SRGB_TO_LINEAR[data[p01 + 2]] +
+                w11 * SRGB_TO_LINEAR[data[p11 + 2]];
             }
             r += cr;
             g += cg;
@@ -402,7 +425,7 @@ export class SceneRasterizer {
         out[o + 3] = Math.round((255 * hits) / samples);
       }
     }
-    return covered / (size * size * samples);
+    return covered;
   }
 }
 
@@ -424,45 +447,18 @@ function toSrgb(linear: number): number {
   return LINEAR_TO_SRGB[linear >= 1 ? 4095 : linear <= 0 ? 0 : (linear * 4095 + 0.5) | 0];
 }
 
-/** The last texture sample, linear RGB and alpha: written in place so sampling allocates nothing. */
-const texel = new Float64Array(4);
-
-/** Bilinear lookup of `texture` at (u, v) (glTF: v = 0 is the image's top row) into {@link texel}. */
-function sampleBilinear(
+/** Alpha (0-1) of the texel nearest to (u, v): what an alpha test needs. */
+function alphaNearest(
   texture: RenderTexture,
   wrapS: number,
   wrapT: number,
   u: number,
   v: number,
-): void {
+): number {
   const { width, height, data } = texture;
-  const fx = (u > -1e6 && u < 1e6 ? u : 0) * width - 0.5;
-  const fy = (v > -1e6 && v < 1e6 ? v : 0) * height - 0.5;
-  const x = Math.floor(fx);
-  const y = Math.floor(fy);
-  const ax = fx - x;
-  const ay = fy - y;
-  const xa = wrap(x, width, wrapS);
-  const xb = wrap(x + 1, width, wrapS);
-  const ya = wrap(y, height, wrapT) * width;
-  const yb = wrap(y + 1, height, wrapT) * width;
-  const p00 = (ya + xa) * 4;
-  const p10 = (ya + xb) * 4;
-  const p01 = (yb + xa) * 4;
-  const p11 = (yb + xb) * 4;
-  const w00 = (1 - ax) * (1 - ay);
-  const w10 = ax * (1 - ay);
-  const w01 = (1 - ax) * ay;
-  const w11 = ax * ay;
-  for (let c = 0; c < 3; c++) {
-    texel[c] =
-      w00 * SRGB_TO_LINEAR[data[p00 + c]] +
-      w10 * SRGB_TO_LINEAR[data[p10 + c]] +
-      w01 * SRGB_TO_LINEAR[data[p01 + c]] +
-      w11 * SRGB_TO_LINEAR[data[p11 + c]];
-  }
-  texel[3] =
-    (w00 * data[p00 + 3] + w10 * data[p10 + 3] + w01 * data[p01 + 3] + w11 * data[p11 + 3]) / 255;
+  const x = wrap(Math.floor((u > -1e6 && u < 1e6 ? u : 0) * width), width, wrapS);
+  const y = wrap(Math.floor((v > -1e6 && v < 1e6 ? v : 0) * height), height, wrapT);
+  return data[(y * width + x) * 4 + 3] / 255;
 }
 
 /** Opacity of a masked triangle at a sample, from perspective weights `q0..q2` (not yet normalised). */
@@ -485,14 +481,9 @@ function alphaAt(
   q2 *= norm;
   const alpha = q0 * colors[i0 * 4 + 3] + q1 * colors[i1 * 4 + 3] + q2 * colors[i2 * 4 + 3];
   if (!texture || !texture.hasAlpha) return alpha;
-  sampleBilinear(
-    texture,
-    wrapS,
-    wrapT,
-    q0 * uvs[i0 * 2] + q1 * uvs[i1 * 2] + q2 * uvs[i2 * 2],
-    q0 * uvs[i0 * 2 + 1] + q1 * uvs[i1 * 2 + 1] + q2 * uvs[i2 * 2 + 1],
-  );
-  return alpha * texel[3];
+  const u = q0 * uvs[i0 * 2] + q1 * uvs[i1 * 2] + q2 * uvs[i2 * 2];
+  const v = q0 * uvs[i0 * 2 + 1] + q1 * uvs[i1 * 2 + 1] + q2 * uvs[i2 * 2 + 1];
+  return alpha * alphaNearest(texture, wrapS, wrapT, u, v);
 }
 
 function wrap(i: number, n: number, mode: number): number {

@@ -142,13 +142,18 @@ describe('buildRenderScene', () => {
       await expect(buildRenderScene(document, 'lines.glb')).rejects.toMatchObject({
         code: 'MESH_EMPTY',
         step: 'render',
-        message: 'lines.glb has no triangles to draw (only points or lines, or no mesh in its scene).',
+        message:
+          'lines.glb has no triangles to draw (only points or lines, or no mesh in its scene).',
       });
     }
   });
 
   it('fails with MESH_EMPTY when every triangle has zero area', async () => {
-    const { document } = singlePrimitive([0, 0, 0, 1, 1, 1, 2, 2, 2, 5, 5, 5], 4, [0, 1, 2, 3, 3, 3]);
+    const { document } = singlePrimitive(
+      [0, 0, 0, 1, 1, 1, 2, 2, 2, 5, 5, 5],
+      4,
+      [0, 1, 2, 3, 3, 3],
+    );
     await expect(buildRenderScene(document, 'flat.glb')).rejects.toMatchObject({
       code: 'MESH_EMPTY',
       message: 'flat.glb has nothing to draw: all of its 2 triangles have zero area.',

@@ -225,7 +225,8 @@ function collectDraws(document: Document): Draw[] {
     if (seen.has(node)) continue;
     seen.add(node);
     const world = multiply(parent, node.getMatrix());
-    for (const primitive of node.getMesh()?.listPrimitives() ?? []) draws.push({ primitive, world });
+    for (const primitive of node.getMesh()?.listPrimitives() ?? [])
+      draws.push({ primitive, world });
     for (const child of node.listChildren()) stack.push({ node: child, parent: world });
   }
   return draws;
@@ -377,6 +378,8 @@ function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBat
   const length = batch.triangleCount * 3;
   if (vertexSource) {
     for (let i = 0; i < length; i++) out[start + i] = base + i;
+  } else if (base === 0) {
+    out.set(triangles, start); // a memcpy: the first (often only) primitive of a big model
   } else {
     for (let i = 0; i < length; i++) out[start + i] = base + triangles[i];
   }
@@ -388,7 +391,11 @@ function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBat
       out[i + 2] = b;
     }
   }
-  scene.triangleMaterial.fill(batch.material, batch.firstTriangle, batch.firstTriangle + batch.triangleCount);
+  scene.triangleMaterial.fill(
+    batch.material,
+    batch.firstTriangle,
+    batch.firstTriangle + batch.triangleCount,
+  );
 }
 
 /** Whether any triangle of the batch has a non-zero area (usually the first one does). */
@@ -439,6 +446,11 @@ function writeNormals(scene: RenderScene, part: PreparedDraw, batch: RenderBatch
   // Normals transform by the inverse transpose; the cofactor matrix is that times the
   // determinant, so its sign is put back and the length normalised away.
   const m = part.draw.world;
+  const source = part.normals;
+  if (isLinearIdentity(m) && source.length === batch.vertexCount * 3) {
+    out.set(source, batch.firstVertex * 3); // glTF normals are unit length already
+    return;
+  }
   const sign = determinant3(m) < 0 ? -1 : 1;
   const c00 = sign * (m[5] * m[10] - m[6] * m[9]);
   const c01 = sign * (m[6] * m[8] - m[4] * m[10]);
@@ -449,7 +461,6 @@ function writeNormals(scene: RenderScene, part: PreparedDraw, batch: RenderBatch
   const c20 = sign * (m[1] * m[6] - m[2] * m[5]);
   const c21 = sign * (m[2] * m[4] - m[0] * m[6]);
   const c22 = sign * (m[0] * m[5] - m[1] * m[4]);
-  const source = part.normals;
   for (let v = 0; v < batch.vertexCount; v++) {
     const x = source[v * 3];
     const y = source[v * 3 + 1];
@@ -476,25 +487,24 @@ function writeColors(
   const colorAccessor = part.draw.primitive.getAttribute('COLOR_0');
   const size = colorAccessor?.getElementSize() ?? 0;
   const colors =
-    colorAccessor && (size === 3 || size === 4) && colorAccessor.getCount() * 3 >= part.positions.length
+    colorAccessor &&
+    (size === 3 || size === 4) &&
+    colorAccessor.getCount() * 3 >= part.positions.length
       ? floats(colorAccessor)
       : null;
   const out = scene.colors;
+  if (!colors) {
+    fillRepeated(out, factor, batch.firstVertex * 4, (batch.firstVertex + batch.vertexCount) * 4);
+    return;
+  }
   const { vertexSource } = part;
   for (let v = 0; v < batch.vertexCount; v++) {
     const o = (batch.firstVertex + v) * 4;
-    if (colors) {
-      const s = (vertexSource ? vertexSource[v] : v) * size;
-      out[o] = factor[0] * colors[s];
-      out[o + 1] = factor[1] * colors[s + 1];
-      out[o + 2] = factor[2] * colors[s + 2];
-      out[o + 3] = factor[3] * (size === 4 ? colors[s + 3] : 1);
-    } else {
-      out[o] = factor[0];
-      out[o + 1] = factor[1];
-      out[o + 2] = factor[2];
-      out[o + 3] = factor[3];
-    }
+    const s = (vertexSource ? vertexSource[v] : v) * size;
+    out[o] = factor[0] * colors[s];
+    out[o + 1] = factor[1] * colors[s + 1];
+    out[o + 2] = factor[2] * colors[s + 2];
+    out[o + 3] = factor[3] * (size === 4 ? colors[s + 3] : 1);
   }
 }
 
@@ -520,6 +530,10 @@ function writeUvs(
   const out = scene.uvs;
   const { vertexSource } = part;
   const sourceCount = source.length / 2;
+  if (!transform && !vertexSource && sourceCount >= batch.vertexCount) {
+    out.set(source.subarray(0, batch.vertexCount * 2), batch.firstVertex * 2);
+    return;
+  }
   for (let v = 0; v < batch.vertexCount; v++) {
     const s = vertexSource ? vertexSource[v] : v;
     if (s >= sourceCount) continue;
@@ -579,6 +593,20 @@ async function buildMaterials(
   );
 }
 
+/** Fills `out[start, end)` with `pattern` over and over, by doubling copies (memmoves, no per-element loop). */
+function fillRepeated(
+  out: Float32Array,
+  pattern: ArrayLike<number>,
+  start: number,
+  end: number,
+): void {
+  if (end <= start) return;
+  out.set(pattern, start);
+  for (let filled = pattern.length; start + filled < end; filled *= 2) {
+    out.copyWithin(start + filled, start, start + Math.min(filled, end - start - filled));
+  }
+}
+
 function wrapOf(mode: number | undefined): number {
   if (mode === 33071) return WRAP_CLAMP; // CLAMP_TO_EDGE
   if (mode === 33648) return WRAP_MIRROR; // MIRRORED_REPEAT
@@ -619,6 +647,21 @@ function multiply(a: Float64Array, b: ArrayLike<number>): Float64Array {
     }
   }
   return out;
+}
+
+/** Whether the matrix neither turns, scales nor mirrors (it may move). */
+function isLinearIdentity(m: Float64Array): boolean {
+  return (
+    m[0] === 1 &&
+    m[1] === 0 &&
+    m[2] === 0 &&
+    m[4] === 0 &&
+    m[5] === 1 &&
+    m[6] === 0 &&
+    m[8] === 0 &&
+    m[9] === 0 &&
+    m[10] === 1
+  );
 }
 
 function determinant3(m: Float64Array): number {

@@ -107,11 +107,7 @@ class ClusterTable {
 }
 
 /** A scene of the kept triangles over the representatives they use, renumbered. */
-function compact(
-  scene: RenderScene,
-  representative: Uint32Array,
-  kept: Uint32Array,
-): RenderScene {
+function compact(scene: RenderScene, representative: Uint32Array, kept: Uint32Array): RenderScene {
   const remap = new Int32Array(scene.vertexCount).fill(-1);
   const sourceOf = new Uint32Array(scene.vertexCount);
   const indices = new Uint32Array(kept.length * 3);
