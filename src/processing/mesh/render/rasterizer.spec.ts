@@ -12,8 +12,10 @@ import type { RenderTexture } from './render-texture';
 /** A square in the plane z = `z`, from −1 to 1 in x and y, with one material. */
 interface Square {
   z: number;
-  /** Linear RGBA of its four vertices. */
+  /** Linear RGBA base colour of its material. */
   color: [number, number, number, number];
+  /** Linear RGBA `COLOR_0` of its four vertices (default white). */
+  vertexColor?: [number, number, number, number];
   /** Its front (counter-clockwise) side towards +Z, where the camera is; else away. */
   facing?: 'camera' | 'away';
   material?: Partial<RenderMaterial>;
@@ -26,6 +28,7 @@ const MATERIAL: RenderMaterial = {
   alphaCutoff: 0,
   doubleSided: false,
   unlit: true,
+  baseColor: [1, 1, 1, 1],
 };
 
 /** A scene of squares, in draw order. */
@@ -46,7 +49,7 @@ function squares(list: Square[]): RenderScene {
     corners.forEach(([x, y], c) => {
       positions.set([x, y, square.z], (i * 4 + c) * 3);
       normals.set([0, 0, square.facing === 'away' ? -1 : 1], (i * 4 + c) * 3);
-      colors.set(square.color, (i * 4 + c) * 4);
+      colors.set(square.vertexColor ?? [1, 1, 1, 1], (i * 4 + c) * 4);
       uvs.set([(x + 1) / 2, (1 - y) / 2], (i * 4 + c) * 2); // v = 0 at the top, as glTF has it
     });
     const b = i * 4;
@@ -62,7 +65,7 @@ function squares(list: Square[]): RenderScene {
     triangleCount: n * 2,
     positions,
     normals,
-    colors,
+    colors: list.some((square) => square.vertexColor) ? colors : new Float32Array(0),
     uvs,
     indices,
     triangleMaterial: Uint32Array.from({ length: n * 2 }, (_, t) => t >> 1),
@@ -73,7 +76,7 @@ function squares(list: Square[]): RenderScene {
       vertexCount: 4,
       material: i,
     })),
-    materials: list.map((square) => ({ ...MATERIAL, ...square.material })),
+    materials: list.map((square) => ({ ...MATERIAL, baseColor: square.color, ...square.material })),
     bounds: { min: [-1, -1, -1], max: [1, 1, 1] },
     warnings: [],
   });
@@ -197,6 +200,11 @@ describe('SceneRasterizer', () => {
     expect(pixel(image, 22, 9)).toEqual([0, 255, 0, 255]); // top right
     expect(pixel(image, 9, 22)).toEqual([0, 0, 255, 255]); // bottom left
     expect(pixel(image, 22, 22)).toEqual([255, 255, 255, 255]); // bottom right
+  });
+
+  it('multiplies the base colour by the vertex colours', () => {
+    const { image } = draw(squares([{ z: 0, color: [1, 0.5, 1, 1], vertexColor: [0.5, 1, 0, 1] }]));
+    expect(pixel(image, 16, 16)).toEqual([188, 188, 0, 255]);
   });
 
   it('writes linear colour as sRGB: 50% grey is level 188', () => {

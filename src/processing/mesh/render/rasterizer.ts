@@ -43,7 +43,8 @@ export const RASTERIZER_DEFAULTS: Readonly<RasterizerOptions> = {
  * and depth (1/w, which is affine in screen space); back faces of single-sided materials are
  * culled, and alpha-tested materials pay for a texture lookup there. The second shades each
  * covered sample once from its triangle (perspective-correct interpolation of the per-vertex
- * Lambert colour and the texture coordinates), so hidden triangles cost no shading, and averages
+ * Lambert light, vertex colours and texture coordinates, times the material's base colour and a
+ * bilinear texture lookup), so hidden triangles cost no shading, and averages
  * each pixel's samples. Colour is computed in linear light and written as sRGB.
  */
 export class SceneRasterizer {
@@ -55,8 +56,9 @@ export class SceneRasterizer {
   private readonly screenY: Float32Array;
   /** 1/w of each vertex: the depth the z-buffer compares (larger is nearer) and the perspective weight. */
   private readonly inverseDepth: Float32Array;
-  private readonly litFront: Float32Array;
-  private readonly litBack: Float32Array;
+  /** Lambert light reaching each vertex's front and its back (Gouraud shading). */
+  private readonly lightFront: Float32Array;
+  private readonly lightBack: Float32Array;
   private readonly depth: Float32Array;
   /** Triangle index + 1 of the nearest triangle per sample, negated when its back face shows; 0 = empty. */
   private readonly ids: Int32Array;
@@ -74,8 +76,8 @@ export class SceneRasterizer {
     this.screenX = new Float32Array(vertices);
     this.screenY = new Float32Array(vertices);
     this.inverseDepth = new Float32Array(vertices);
-    this.litFront = new Float32Array(vertices * 3);
-    this.litBack = new Float32Array(vertices * 3);
+    this.lightFront = new Float32Array(vertices);
+    this.lightBack = new Float32Array(vertices);
     this.depth = new Float32Array(this.side * this.side);
     this.ids = new Int32Array(this.side * this.side);
   }
@@ -98,6 +100,7 @@ export class SceneRasterizer {
         batch.triangleCount,
         !material.doubleSided,
         material.alphaCutoff,
+        material.baseColor[3],
         material.texture,
         material.wrapS,
         material.wrapT,
@@ -128,39 +131,30 @@ export class SceneRasterizer {
     }
   }
 
-  /** Per-vertex Lambert colour, for the front and the back of the surface (Gouraud shading). */
+  /** Per-vertex Lambert light, for the front and the back of the surface (Gouraud shading). */
   private light(camera: Camera): void {
-    const { normals, colors } = this.scene;
-    const { litFront, litBack } = this;
+    const { normals } = this.scene;
+    const { lightFront, lightBack } = this;
     const { key, fill, ambient } = this.lighting;
     const [kx, ky, kz] = toWorld(camera, key.direction);
     const [fx, fy, fz] = toWorld(camera, fill.direction);
     const ki = key.intensity;
     const fi = fill.intensity;
     for (const batch of this.scene.batches) {
-      const unlit = this.scene.materials[batch.material].unlit;
       const end = batch.firstVertex + batch.vertexCount;
+      if (this.scene.materials[batch.material].unlit) {
+        lightFront.fill(1, batch.firstVertex, end);
+        lightBack.fill(1, batch.firstVertex, end);
+        continue;
+      }
       for (let v = batch.firstVertex; v < end; v++) {
-        let front = 1;
-        let back = 1;
-        if (!unlit) {
-          const nx = normals[v * 3];
-          const ny = normals[v * 3 + 1];
-          const nz = normals[v * 3 + 2];
-          const dk = nx * kx + ny * ky + nz * kz;
-          const df = nx * fx + ny * fy + nz * fz;
-          front = ambient + (dk > 0 ? ki * dk : 0) + (df > 0 ? fi * df : 0);
-          back = ambient + (dk < 0 ? -ki * dk : 0) + (df < 0 ? -fi * df : 0);
-        }
-        const r = colors[v * 4];
-        const g = colors[v * 4 + 1];
-        const b = colors[v * 4 + 2];
-        litFront[v * 3] = r * front;
-        litFront[v * 3 + 1] = g * front;
-        litFront[v * 3 + 2] = b * front;
-        litBack[v * 3] = r * back;
-        litBack[v * 3 + 1] = g * back;
-        litBack[v * 3 + 2] = b * back;
+        const nx = normals[v * 3];
+        const ny = normals[v * 3 + 1];
+        const nz = normals[v * 3 + 2];
+        const dk = nx * kx + ny * ky + nz * kz;
+        const df = nx * fx + ny * fy + nz * fz;
+        lightFront[v] = ambient + (dk > 0 ? ki * dk : 0) + (df > 0 ? fi * df : 0);
+        lightBack[v] = ambient + (dk < 0 ? -ki * dk : 0) + (df < 0 ? -fi * df : 0);
       }
     }
   }
@@ -171,6 +165,7 @@ export class SceneRasterizer {
     count: number,
     cull: boolean,
     alphaCutoff: number,
+    baseAlpha: number,
     texture: RenderTexture | null,
     wrapS: number,
     wrapT: number,
@@ -251,7 +246,20 @@ export class SceneRasterizer {
           if (e0 >= 0 && e1 >= 0 && e2 >= 0 && z > depth[p]) {
             if (
               !masked ||
-              alphaAt(e0 * z0, e1 * z1, e2 * z2, i0, i1, i2, colors, uvs, texture, wrapS, wrapT) >=
+              baseAlpha *
+                alphaAt(
+                  e0 * z0,
+                  e1 * z1,
+                  e2 * z2,
+                  i0,
+                  i1,
+                  i2,
+                  colors,
+                  uvs,
+                  texture,
+                  wrapS,
+                  wrapT,
+                ) >=
                 alphaCutoff
             ) {
               depth[p] = z;
@@ -278,8 +286,10 @@ export class SceneRasterizer {
    *   compiled before it ever ran, threw V8's optimized loop away at the end of every frame).
    */
   private resolve(out: Uint8Array): number {
-    const { indices, triangleMaterial, materials, uvs } = this.scene;
-    const { screenX, screenY, inverseDepth, litFront, litBack, ids, side, size } = this;
+    const { indices, triangleMaterial, materials, uvs, colors } = this.scene;
+    const { screenX, screenY, inverseDepth, lightFront, lightBack, ids, side, size } = this;
+    const onlyMaterial = triangleMaterial.length === 0 ? this.scene.batches[0].material : -1;
+    const vertexColors = colors.length > 0;
     const ss = this.supersample;
     const samples = ss * ss;
     let covered = 0;
@@ -294,7 +304,12 @@ export class SceneRasterizer {
     let w0 = 0;
     let w1 = 0;
     let w2 = 0;
-    let lit: Float32Array = litFront;
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let baseR = 0;
+    let baseG = 0;
+    let baseB = 0;
     let c0 = 0;
     let c1 = 0;
     let c2 = 0;
@@ -339,14 +354,20 @@ export class SceneRasterizer {
               w0 = inverseDepth[i0];
               w1 = inverseDepth[i1];
               w2 = inverseDepth[i2];
-              lit = id > 0 ? litFront : litBack;
-              c0 = i0 * 3;
-              c1 = i1 * 3;
-              c2 = i2 * 3;
+              const light = id > 0 ? lightFront : lightBack;
+              l0 = light[i0];
+              l1 = light[i1];
+              l2 = light[i2];
+              c0 = i0 * 4;
+              c1 = i1 * 4;
+              c2 = i2 * 4;
               t0 = i0 * 2;
               t1 = i1 * 2;
               t2 = i2 * 2;
-              const material = materials[triangleMaterial[t]];
+              const material = materials[onlyMaterial >= 0 ? onlyMaterial : triangleMaterial[t]];
+              baseR = material.baseColor[0];
+              baseG = material.baseColor[1];
+              baseB = material.baseColor[2];
               texture = material.texture;
               wrapS = material.wrapS;
               wrapT = material.wrapT;
@@ -363,9 +384,15 @@ export class SceneRasterizer {
             q0 *= norm;
             q1 *= norm;
             q2 *= norm;
-            let cr = q0 * lit[c0] + q1 * lit[c1] + q2 * lit[c2];
-            let cg = q0 * lit[c0 + 1] + q1 * lit[c1 + 1] + q2 * lit[c2 + 1];
-            let cb = q0 * lit[c0 + 2] + q1 * lit[c1 + 2] + q2 * lit[c2 + 2];
+            const light = q0 * l0 + q1 * l1 + q2 * l2;
+            let cr = baseR * light;
+            let cg = baseG * light;
+            let cb = baseB * light;
+            if (vertexColors) {
+              cr *= q0 * colors[c0] + q1 * colors[c1] + q2 * colors[c2];
+              cg *= q0 * colors[c0 + 1] + q1 * colors[c1 + 1] + q2 * colors[c2 + 1];
+              cb *= q0 * colors[c0 + 2] + q1 * colors[c1 + 2] + q2 * colors[c2 + 2];
+            }
             if (texture !== null) {
               // Bilinear lookup, written out here: a helper call per sample kept V8 from
               // optimizing this loop for good (it deoptimized on every frame).
@@ -461,7 +488,7 @@ function alphaNearest(
   return data[(y * width + x) * 4 + 3] / 255;
 }
 
-/** Opacity of a masked triangle at a sample, from perspective weights `q0..q2` (not yet normalised). */
+/** Vertex-colour alpha times texture alpha of a masked triangle at a sample, from perspective weights `q0..q2` (not yet normalised). */
 function alphaAt(
   q0: number,
   q1: number,
@@ -479,7 +506,10 @@ function alphaAt(
   q0 *= norm;
   q1 *= norm;
   q2 *= norm;
-  const alpha = q0 * colors[i0 * 4 + 3] + q1 * colors[i1 * 4 + 3] + q2 * colors[i2 * 4 + 3];
+  const alpha =
+    colors.length === 0
+      ? 1
+      : q0 * colors[i0 * 4 + 3] + q1 * colors[i1 * 4 + 3] + q2 * colors[i2 * 4 + 3];
   if (!texture || !texture.hasAlpha) return alpha;
   const u = q0 * uvs[i0 * 2] + q1 * uvs[i1 * 2] + q2 * uvs[i2 * 2];
   const v = q0 * uvs[i0 * 2 + 1] + q1 * uvs[i1 * 2 + 1] + q2 * uvs[i2 * 2 + 1];

@@ -64,7 +64,8 @@ describe('buildRenderScene', () => {
       expect(scene.bounds.min[axis]).toBeCloseTo(-0.5, 5);
       expect(scene.bounds.max[axis]).toBeCloseTo(0.5, 5);
     }
-    expect([...scene.colors.subarray(0, 4)].map((c) => +c.toFixed(3))).toEqual([0.8, 0, 0, 1]);
+    expect(scene.materials[0].baseColor.map((c) => +c.toFixed(3))).toEqual([0.8, 0, 0, 1]);
+    expect(scene.colors).toHaveLength(0); // no COLOR_0
   });
 
   it('turns normals with their node: the +Y normals of the box face the world +Z after the −90° turn about X… and stay unit length', async () => {
@@ -92,9 +93,10 @@ describe('buildRenderScene', () => {
     }
   });
 
-  it('keeps a skinned model in its bind pose (quad_skin.glb: one quad, scaled 100× by its node)', async () => {
+  it('keeps a skinned model in its bind pose (quad_skin.glb: one quad, scaled 100× by its node), with its vertex colours', async () => {
     const scene = await buildRenderScene(await readGlb('quad_skin.glb'), 'quad_skin.glb');
     expect(scene.triangleCount).toBe(2);
+    expect(scene.colors).toHaveLength(scene.vertexCount * 4);
     const size = scene.bounds.max.map((max, axis) => max - scene.bounds.min[axis]);
     expect(Math.max(...size)).toBeGreaterThan(1);
   });

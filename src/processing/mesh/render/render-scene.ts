@@ -27,6 +27,8 @@ export interface RenderMaterial {
   doubleSided: boolean;
   /** `KHR_materials_unlit`: the colour as is, no lighting. */
   unlit: boolean;
+  /** Linear RGBA base-colour factor (light grey for a primitive without material). */
+  baseColor: [number, number, number, number];
 }
 
 /** One primitive drawn at one node: consecutive triangles and vertices sharing a material. */
@@ -55,13 +57,16 @@ export interface RenderScene {
   positions: Float32Array;
   /** World-space unit normal per vertex (the face's, when the primitive has none). */
   normals: Float32Array;
-  /** Linear RGBA per vertex: the material's base-colour factor times `COLOR_0`. */
+  /**
+   * Linear RGBA `COLOR_0` per vertex (white where a primitive has none), multiplying the
+   * material's base colour; empty when no primitive has vertex colours.
+   */
   colors: Float32Array;
   /** Base-colour texture coordinates per vertex, `KHR_texture_transform` applied; empty when no material has a texture. */
   uvs: Float32Array;
   /** Three vertex indices per triangle, counter-clockwise seen from the front. */
   indices: Uint32Array;
-  /** The material index of each triangle. */
+  /** The material index of each triangle; empty when every triangle has the first batch's. */
   triangleMaterial: Uint32Array;
   batches: RenderBatch[];
   materials: RenderMaterial[];
@@ -158,16 +163,35 @@ export async function buildRenderScene(
   }
 
   const materials = await buildMaterials(materialSources, textures, warnings);
-  const textured = materials.some((material) => material.texture !== null);
+  // A model of one primitive (the usual shape of a huge one) lends its own arrays where no
+  // transform changes them: on this kind of machine the first touch of fresh memory costs
+  // ~3 ms per MB, more than the loops that would fill it.
+  const only = prepared.length === 1 ? prepared[0] : null;
+  const lend = only && !only.vertexSource ? only : null;
+  const uvSources = prepared.map((part) =>
+    materials[part.material].texture ? uvSource(part, materialSources[part.material]) : null,
+  );
+  const anyColors = prepared.some((part) => vertexColors(part) !== null);
+  const oneMaterial = prepared.every((part) => part.material === prepared[0].material);
   const scene = createRenderScene({
     vertexCount,
     triangleCount,
-    positions: new Float32Array(vertexCount * 3),
-    normals: new Float32Array(vertexCount * 3),
-    colors: new Float32Array(vertexCount * 4),
-    uvs: new Float32Array(textured ? vertexCount * 2 : 0),
-    indices: new Uint32Array(triangleCount * 3),
-    triangleMaterial: new Uint32Array(triangleCount),
+    positions:
+      lend && isIdentity(lend.draw.world) ? lend.positions : new Float32Array(vertexCount * 3),
+    normals:
+      lend?.normals && isLinearIdentity(lend.draw.world)
+        ? lend.normals
+        : new Float32Array(vertexCount * 3),
+    colors: new Float32Array(anyColors ? vertexCount * 4 : 0),
+    uvs:
+      lend && uvSources[0] && !uvSources[0].transform
+        ? uvSources[0].source.subarray(0, vertexCount * 2)
+        : new Float32Array(uvSources.some(Boolean) ? vertexCount * 2 : 0),
+    indices:
+      lend && lend.triangles instanceof Uint32Array && determinant3(lend.draw.world) > 0
+        ? lend.triangles
+        : new Uint32Array(triangleCount * 3),
+    triangleMaterial: new Uint32Array(oneMaterial ? 0 : triangleCount),
     batches: [],
     materials,
     bounds: { min: [Infinity, Infinity, Infinity], max: [-Infinity, -Infinity, -Infinity] },
@@ -176,7 +200,7 @@ export async function buildRenderScene(
   let firstVertex = 0;
   let firstTriangle = 0;
   let drawable = false;
-  for (const part of prepared) {
+  prepared.forEach((part, i) => {
     const batch: RenderBatch = {
       firstTriangle,
       triangleCount: part.triangles.length / 3,
@@ -185,17 +209,16 @@ export async function buildRenderScene(
       material: part.material,
     };
     writePositions(scene, part, batch, label);
-    writeTriangles(scene, part, batch);
+    if (scene.indices !== part.triangles) writeTriangles(scene, part, batch);
     drawable ||= anyArea(scene, batch);
-    writeNormals(scene, part, batch);
-    writeColors(scene, part, batch, materialSources[part.material]);
-    if (textured && materials[part.material].texture) {
-      writeUvs(scene, part, batch, materialSources[part.material]);
-    }
+    if (scene.normals !== part.normals) writeNormals(scene, part, batch);
+    if (anyColors) writeColors(scene, part, batch);
+    const uvs = uvSources[i];
+    if (uvs && scene.uvs.buffer !== uvs.source.buffer) writeUvs(scene, part, batch, uvs);
     scene.batches.push(batch);
     firstVertex += batch.vertexCount;
     firstTriangle += batch.triangleCount;
-  }
+  });
   if (!drawable) {
     throw new ProcessingError(
       'MESH_EMPTY',
@@ -338,6 +361,7 @@ function writePositions(
   const m = part.draw.world;
   const { positions: source, vertexSource } = part;
   const out = scene.positions;
+  const lent = out === source; // only the bounds to find (and non-finite values to refuse)
   const { min, max } = scene.bounds;
   for (let v = 0; v < batch.vertexCount; v++) {
     const s = (vertexSource ? vertexSource[v] : v) * 3;
@@ -356,10 +380,12 @@ function writePositions(
         'render',
       );
     }
-    const o = (batch.firstVertex + v) * 3;
-    out[o] = wx;
-    out[o + 1] = wy;
-    out[o + 2] = wz;
+    if (!lent) {
+      const o = (batch.firstVertex + v) * 3;
+      out[o] = wx;
+      out[o + 1] = wy;
+      out[o + 2] = wz;
+    }
     if (wx < min[0]) min[0] = wx;
     if (wy < min[1]) min[1] = wy;
     if (wz < min[2]) min[2] = wz;
@@ -391,6 +417,7 @@ function writeTriangles(scene: RenderScene, part: PreparedDraw, batch: RenderBat
       out[i + 2] = b;
     }
   }
+  if (scene.triangleMaterial.length === 0) return;
   scene.triangleMaterial.fill(
     batch.material,
     batch.firstTriangle,
@@ -477,50 +504,63 @@ function writeNormals(scene: RenderScene, part: PreparedDraw, batch: RenderBatch
   }
 }
 
-function writeColors(
-  scene: RenderScene,
-  part: PreparedDraw,
-  batch: RenderBatch,
-  material: Material | null,
-): void {
-  const factor = material ? material.getBaseColorFactor() : NO_MATERIAL_COLOR;
-  const colorAccessor = part.draw.primitive.getAttribute('COLOR_0');
-  const size = colorAccessor?.getElementSize() ?? 0;
-  const colors =
-    colorAccessor &&
-    (size === 3 || size === 4) &&
-    colorAccessor.getCount() * 3 >= part.positions.length
-      ? floats(colorAccessor)
-      : null;
+/** The primitive's `COLOR_0` as floats with their width (3 or 4), if it has a usable one. */
+function vertexColors(part: PreparedDraw): { colors: Float32Array; size: number } | null {
+  const accessor = part.draw.primitive.getAttribute('COLOR_0');
+  const size = accessor?.getElementSize() ?? 0;
+  if (!accessor || (size !== 3 && size !== 4)) return null;
+  if (accessor.getCount() * 3 < part.positions.length) return null;
+  return { colors: floats(accessor), size };
+}
+
+function writeColors(scene: RenderScene, part: PreparedDraw, batch: RenderBatch): void {
   const out = scene.colors;
-  if (!colors) {
-    fillRepeated(out, factor, batch.firstVertex * 4, (batch.firstVertex + batch.vertexCount) * 4);
+  const source = vertexColors(part);
+  if (!source) {
+    fillRepeated(
+      out,
+      [1, 1, 1, 1],
+      batch.firstVertex * 4,
+      (batch.firstVertex + batch.vertexCount) * 4,
+    );
     return;
   }
+  const { colors, size } = source;
   const { vertexSource } = part;
   for (let v = 0; v < batch.vertexCount; v++) {
     const o = (batch.firstVertex + v) * 4;
     const s = (vertexSource ? vertexSource[v] : v) * size;
-    out[o] = factor[0] * colors[s];
-    out[o + 1] = factor[1] * colors[s + 1];
-    out[o + 2] = factor[2] * colors[s + 2];
-    out[o + 3] = factor[3] * (size === 4 ? colors[s + 3] : 1);
+    out[o] = colors[s];
+    out[o + 1] = colors[s + 1];
+    out[o + 2] = colors[s + 2];
+    out[o + 3] = size === 4 ? colors[s + 3] : 1;
   }
+}
+
+/** The base-colour texture's coordinates of a primitive and the transform on them. */
+interface UvSource {
+  source: Float32Array;
+  transform: Transform | null;
+}
+
+function uvSource(part: PreparedDraw, material: Material | null): UvSource | null {
+  const info = material?.getBaseColorTextureInfo();
+  if (!info) return null;
+  const transform = info.getExtension<Transform>('KHR_texture_transform');
+  const set = transform?.getTexCoord() ?? info.getTexCoord();
+  const accessor = part.draw.primitive.getAttribute(`TEXCOORD_${set}`);
+  if (!accessor || accessor.getElementSize() !== 2) return null; // left at 0: one texel's colour
+  const source = floats(accessor);
+  if (source.length < (part.positions.length / 3) * 2 && !part.vertexSource) return null;
+  return { source, transform };
 }
 
 function writeUvs(
   scene: RenderScene,
   part: PreparedDraw,
   batch: RenderBatch,
-  material: Material | null,
+  { source, transform }: UvSource,
 ): void {
-  const info = material?.getBaseColorTextureInfo();
-  if (!info) return;
-  const transform = info.getExtension<Transform>('KHR_texture_transform');
-  const set = transform?.getTexCoord() ?? info.getTexCoord();
-  const accessor = part.draw.primitive.getAttribute(`TEXCOORD_${set}`);
-  if (!accessor || accessor.getElementSize() !== 2) return; // left at 0: the texture's corner colour
-  const source = floats(accessor);
   const [ox, oy] = transform?.getOffset() ?? [0, 0];
   const [sx, sy] = transform?.getScale() ?? [1, 1];
   const rotation = transform?.getRotation() ?? 0;
@@ -576,6 +616,7 @@ async function buildMaterials(
           alphaCutoff: 0,
           doubleSided: false,
           unlit: false,
+          baseColor: [...NO_MATERIAL_COLOR],
         };
       }
       const source = material.getBaseColorTexture();
@@ -588,6 +629,7 @@ async function buildMaterials(
         alphaCutoff: mode === 'MASK' ? material.getAlphaCutoff() : mode === 'BLEND' ? 0.5 : 0,
         doubleSided: material.getDoubleSided(),
         unlit: material.getExtension('KHR_materials_unlit') !== null,
+        baseColor: [...material.getBaseColorFactor()],
       };
     }),
   );
@@ -647,6 +689,10 @@ function multiply(a: Float64Array, b: ArrayLike<number>): Float64Array {
     }
   }
   return out;
+}
+
+function isIdentity(m: Float64Array): boolean {
+  return isLinearIdentity(m) && m[12] === 0 && m[13] === 0 && m[14] === 0;
 }
 
 /** Whether the matrix neither turns, scales nor mirrors (it may move). */
