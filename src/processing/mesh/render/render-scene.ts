@@ -665,7 +665,8 @@ const NORMALIZED_DIVISOR: Record<number, number> = {
 
 /** An accessor's elements as floats, normalised integers scaled to 0-1 (or -1-1). */
 function floats(accessor: Accessor): Float32Array {
-  const array = accessor.getArray();
+  // gltf-transform's TypedArray includes Float16Array, which lib ES2023 does not know.
+  const array = accessor.getArray() as ArrayLike<number> | null;
   if (!array) return new Float32Array(0);
   if (array instanceof Float32Array) return array;
   const out = Float32Array.from(array);
