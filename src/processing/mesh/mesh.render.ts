@@ -1,5 +1,5 @@
 import type { Document } from '@gltf-transform/core';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeOutputAtomically } from '../atomic-output';
 import { ProcessingError } from '../processing.error';
@@ -9,7 +9,7 @@ import { meshIO } from './mesh-io';
 import { frameCameras } from './render/camera';
 import { writeAnimatedWebp, writePng, type AnimationEncodeOptions } from './render/frame-encode';
 import { RASTERIZER_DEFAULTS, SceneRasterizer } from './render/rasterizer';
-import { buildRenderScene } from './render/render-scene';
+import { buildRenderScene, type RenderScene } from './render/render-scene';
 import { simplifyForTurntable } from './render/turntable-mesh';
 
 export const THUMBNAIL_PNG = 'thumbnail.png';
@@ -45,9 +45,13 @@ export const MESH_RENDER_DEFAULTS: Readonly<MeshRenderSettings> = {
  * `render` for models: draws `modelGlbPath` with Kiln's own software rasterizer (no GPU, no
  * browser) into `thumbnail.png` — `size`² (option, default 512), a 3/4 view from `yaw` degrees
  * (option, default 45), framed on the bounding box, lit by two lights, base-colour textures and
- * vertex colours shown, 2×2 supersampled, transparent background — and `turntable.webp`, an
- * animated WebP of 24 frames of 256² turning once around the model from `yaw`, looping, drawn
- * from a simplified copy of big models.
+ * vertex colours shown, 2×2 supersampled — and `turntable.webp`, an animated WebP of 24 frames
+ * of 256² turning once around the model from `yaw`, looping, drawn from a copy of big models
+ * simplified to `turntableTriangles` (metadata `turntableTriangles` says how many were drawn).
+ *
+ * The background is transparent (PNG and WebP alpha, edges partly so): a thumbnail sits on
+ * whatever page shows it, light or dark, and the model's coverage is simply its mean alpha
+ * (metadata `coverage`, 0-1).
  *
  * @throws ProcessingError `INPUT_MISSING` without the GLB, `MESH_PARSE_FAILED` when it cannot be
  *   read, `MESH_EMPTY` when it holds nothing drawable (no triangle of non-zero area, or a
@@ -80,41 +84,65 @@ export async function renderMesh(
   thumbnailWritten.catch(() => undefined); // awaited below; this only keeps it from counting as unhandled
   ctx.progress(0.35);
 
+  let turntable: { path: string; triangles: number };
+  try {
+    turntable = await drawTurntable(request, ctx, scene, yaw, settings);
+  } catch (error) {
+    // A step that fails leaves no output behind, the thumbnail drawn before included.
+    await thumbnailWritten.then((path) => unlink(path)).catch(() => undefined);
+    throw error;
+  }
+  const thumbnailPath = await thumbnailWritten;
+  ctx.progress(1);
+  return {
+    outputs: [
+      { name: THUMBNAIL_PNG, path: thumbnailPath, contentType: 'image/png' },
+      { name: TURNTABLE_WEBP, path: turntable.path, contentType: 'image/webp' },
+    ],
+    metadata: {
+      render: {
+        size,
+        yaw,
+        frames: settings.turntableFrames,
+        coverage: Math.round(coverage * 10_000) / 10_000,
+        ...(turntable.triangles < scene.triangleCount && {
+          turntableTriangles: turntable.triangles,
+        }),
+        ...(scene.warnings.length > 0 && { warnings: scene.warnings }),
+      },
+    },
+  };
+}
+
+/**
+ * Draws the turntable's frames from a copy of the model simplified to the turntable's triangle
+ * budget and writes them as one animated WebP; returns its path and the triangles drawn.
+ */
+async function drawTurntable(
+  request: StepRequest,
+  ctx: StepContext,
+  scene: RenderScene,
+  yaw: number,
+  settings: MeshRenderSettings,
+): Promise<{ path: string; triangles: number }> {
   const frames = settings.turntableFrames;
   const frameSize = settings.turntableSize;
   const frameBytes = frameSize * frameSize * 4;
-  const turntable = new Uint8Array(frameBytes * frames);
+  const pixels = new Uint8Array(frameBytes * frames);
   const simplified = simplifyForTurntable(scene, settings.turntableTriangles);
   const rasterizer = new SceneRasterizer(simplified, frameSize);
   const yaws = Array.from({ length: frames }, (_, i) => yaw + (360 * i) / frames);
   const cameras = frameCameras(scene.bounds, yaws);
   for (let i = 0; i < frames; i++) {
     ctx.signal.throwIfAborted();
-    rasterizer.draw(cameras[i], turntable.subarray(i * frameBytes, (i + 1) * frameBytes));
+    rasterizer.draw(cameras[i], pixels.subarray(i * frameBytes, (i + 1) * frameBytes));
     ctx.progress(0.35 + (0.55 * (i + 1)) / frames);
     await new Promise(setImmediate); // lets an abort (and the PNG's completion) through
   }
-  const turntableWritten = writeOutputAtomically(request.workDir, TURNTABLE_WEBP, (temp) =>
-    writeAnimatedWebp(turntable, frameSize, frames, temp, settings.turntable),
+  const path = await writeOutputAtomically(request.workDir, TURNTABLE_WEBP, (temp) =>
+    writeAnimatedWebp(pixels, frameSize, frames, temp, settings.turntable),
   );
-  const [thumbnailPath, turntablePath] = await Promise.all([thumbnailWritten, turntableWritten]);
-  ctx.progress(1);
-  return {
-    outputs: [
-      { name: THUMBNAIL_PNG, path: thumbnailPath, contentType: 'image/png' },
-      { name: TURNTABLE_WEBP, path: turntablePath, contentType: 'image/webp' },
-    ],
-    metadata: {
-      render: {
-        size,
-        yaw,
-        frames,
-        coverage: Math.round(coverage * 10_000) / 10_000,
-        ...(simplified !== scene && { turntableTriangles: simplified.triangleCount }),
-        ...(scene.warnings.length > 0 && { warnings: scene.warnings }),
-      },
-    },
-  };
+  return { path, triangles: simplified.triangleCount };
 }
 
 async function readModel(path: string, label: string): Promise<Document> {
