@@ -22,12 +22,16 @@ export function simplifyForTurntable(scene: RenderScene, maxTriangles: number): 
   const { min, max } = scene.bounds;
   const extent = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
   const representative = new Uint32Array(scene.vertexCount);
-  const table = new ClusterTable(scene.vertexCount);
+  // Sized for the cells a budget-sized result occupies, not for every vertex: fresh memory is
+  // slow to touch here. A grid that fills it is too fine anyway, and is coarsened.
+  const table = new ClusterTable(Math.min(scene.vertexCount, maxTriangles * 2));
   // A surface crossing a G³ grid touches about 3G² cubes and keeps about two triangles per cube.
   let grid = Math.max(4, Math.floor(Math.sqrt(maxTriangles / 6)));
-  let kept: Uint32Array = new Uint32Array(0);
-  for (let attempt = 0; attempt < 6; attempt++) {
+  let kept: Uint32Array | null = null;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    kept = null;
     const cell = grid / (extent || 1);
+    let overflow = false;
     for (const batch of scene.batches) {
       const end = batch.firstVertex + batch.vertexCount;
       if (batch.triangleCount < SMALL_BATCH) {
@@ -40,15 +44,25 @@ export function simplifyForTurntable(scene: RenderScene, maxTriangles: number): 
         const x = Math.min(grid - 1, Math.floor((p[v * 3] - min[0]) * cell));
         const y = Math.min(grid - 1, Math.floor((p[v * 3 + 1] - min[1]) * cell));
         const z = Math.min(grid - 1, Math.floor((p[v * 3 + 2] - min[2]) * cell));
-        representative[v] = table.claim((x * grid + y) * grid + z, v);
+        const claimed = table.claim((x * grid + y) * grid + z, v);
+        if (claimed < 0) break;
+        representative[v] = claimed;
       }
+      if (table.full) {
+        overflow = true;
+        break;
+      }
+    }
+    if (overflow && grid > 4) {
+      grid = Math.max(4, Math.floor(grid / 2));
+      continue;
     }
     kept = keptTriangles(scene, representative);
     const count = kept.length;
     if (count <= maxTriangles || grid <= 4) break;
     grid = Math.max(4, Math.floor(grid * Math.sqrt(maxTriangles / count) * 0.95));
   }
-  return compact(scene, representative, kept);
+  return compact(scene, representative, kept ?? keptTriangles(scene, representative));
 }
 
 /** Indices of the triangles whose three corners stay apart, in order. */
@@ -74,27 +88,39 @@ class ClusterTable {
   private readonly values: Uint32Array;
   private readonly generations: Uint32Array;
   private readonly mask: number;
+  /** Cells it takes before lookups slow down: three quarters of its slots. */
+  private readonly capacity: number;
   private generation = 0;
+  private used = 0;
 
-  constructor(vertices: number) {
+  constructor(cells: number) {
     let size = 1024;
-    while (size < vertices * 2) size *= 2;
+    while (size < cells * 2) size *= 2;
     this.keys = new Int32Array(size);
     this.values = new Uint32Array(size);
     this.generations = new Uint32Array(size);
     this.mask = size - 1;
+    this.capacity = (size * 3) >> 2;
+  }
+
+  /** Whether the last claim was refused: more cells than the table holds. */
+  get full(): boolean {
+    return this.used >= this.capacity;
   }
 
   clear(): void {
     this.generation++;
+    this.used = 0;
   }
 
-  /** The vertex already standing for `cell`, else `vertex`, which now does. */
+  /** The vertex already standing for `cell`, else `vertex`, which now does; −1 once full. */
   claim(cell: number, vertex: number): number {
     let slot = Math.imul(cell, 0x9e3779b1) >>> 0;
     for (;;) {
       slot &= this.mask;
       if (this.generations[slot] !== this.generation) {
+        if (this.used >= this.capacity) return -1;
+        this.used++;
         this.generations[slot] = this.generation;
         this.keys[slot] = cell;
         this.values[slot] = vertex;
