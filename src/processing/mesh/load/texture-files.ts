@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { decodeForeignImage } from '../../image/foreign-image-decode';
 import { IMAGE_PIXEL_LIMIT } from '../../image/image-decode';
 import { readTgaHeader } from '../../image/image-format';
+import { readBlobUrl, TEXTURE_SOURCE } from './node-shims';
 import {
   assetPath,
   resolveReference,
@@ -152,4 +153,32 @@ function looksLikeTga(bytes: Buffer): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The image behind a texture a three loader made through the recording loader (see node-shims):
+ * a `data:` URI or `blob:` URL of an image the model file embeds, or a file name it references,
+ * resolved from `referringFile` inside the asset's folder.
+ */
+export function recordedTextureImage(
+  textures: TextureFiles,
+  referringFile: string,
+): (texture: { name: string; userData: Record<string, unknown> }) => Promise<
+  EmbeddableImage | undefined
+> {
+  return async (texture) => {
+    const source = texture.userData[TEXTURE_SOURCE];
+    if (typeof source !== 'string' || source === '') return undefined;
+    if (source.startsWith('data:')) {
+      const comma = source.indexOf(',');
+      const bytes = Buffer.from(source.slice(comma + 1), 'base64');
+      return textures.fromBytes(bytes, texture.name || 'embedded image', referringFile);
+    }
+    if (source.startsWith('blob:')) {
+      const bytes = await readBlobUrl(source);
+      if (bytes === undefined) return undefined;
+      return textures.fromBytes(bytes, texture.name || 'embedded image', referringFile);
+    }
+    return textures.fromReference(referringFile, source);
+  };
 }
