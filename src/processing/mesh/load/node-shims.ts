@@ -67,8 +67,14 @@ export async function readBlobUrl(url: string): Promise<Uint8Array | undefined> 
  */
 export function ensureDomParser(): void {
   if (typeof (threeGlobal as { DOMParser?: unknown }).DOMParser !== 'function') {
+    // xmldom reports problems on the console unless told otherwise; a fatal one still throws.
+    class QuietDomParser extends XmlDomParser {
+      constructor() {
+        super({ onError: () => undefined });
+      }
+    }
     Object.defineProperty(threeGlobal, 'DOMParser', {
-      value: XmlDomParser,
+      value: QuietDomParser,
       writable: true,
       configurable: true,
     });
