@@ -91,14 +91,16 @@ describe('loadDae', () => {
     });
   });
 
-  it('fails MESH_EMPTY on a COLLADA file with no geometry', async () => {
+  it('fails MESH_EMPTY on a COLLADA file whose scene instances no geometry', async () => {
+    const sphere = await readFile(join(DAE, 'sphere.dae'), 'utf8');
     const input = await meshLoadInputOf(
-      '<?xml version="1.0"?><COLLADA version="1.4.1"><asset/>' +
-        '<library_visual_scenes><visual_scene id="s"/></library_visual_scenes>' +
-        '<scene><instance_visual_scene url="#s"/></scene></COLLADA>',
+      sphere.replace(/<instance_geometry[\s\S]*?<\/instance_geometry>/g, ''),
       'nothing.dae',
       'dae',
     );
-    await expect(loadDae(input)).rejects.toMatchObject({ code: 'MESH_EMPTY' });
+    await expect(loadDae(input)).rejects.toMatchObject({
+      code: 'MESH_EMPTY',
+      message: 'nothing.dae has nothing to show: it holds no triangles',
+    });
   });
 });
