@@ -98,3 +98,56 @@ export function withQuietConsole<T>(parse: () => T): T {
     CONSOLE_METHODS.forEach((method, i) => (console[method] = saved[i]));
   }
 }
+
+/**
+ * Runs a synchronous parse (quietly) and returns, with its result, every `blob:` URL it made.
+ * FBXLoader makes one per embedded image, textures that use it or not; the caller revokes them all
+ * (see `revokeObjectUrls`) so a long-lived worker thread keeps none of those bytes.
+ */
+export function withObjectUrlsRecorded<T>(parse: () => T): { result: T; objectUrls: string[] } {
+  const url = threeGlobal.URL;
+  const create = Object.getOwnPropertyDescriptor(url, 'createObjectURL');
+  const objectUrls: string[] = [];
+  Object.defineProperty(url, 'createObjectURL', {
+    value: (blob: Blob) => {
+      const made = (create!.value as (blob: Blob) => string)(blob);
+      objectUrls.push(made);
+      return made;
+    },
+    writable: true,
+    configurable: true,
+  });
+  try {
+    return { result: withQuietConsole(() => withWindowSize(parse)), objectUrls };
+  } catch (error) {
+    revokeObjectUrls(objectUrls);
+    throw error;
+  } finally {
+    Object.defineProperty(url, 'createObjectURL', create!);
+  }
+}
+
+/** Releases blob URLs made during a parse. */
+export function revokeObjectUrls(urls: readonly string[]): void {
+  for (const made of urls) threeGlobal.URL.revokeObjectURL(made);
+}
+
+/**
+ * FBXLoader sizes a camera without an aspect ratio from `window.innerWidth/innerHeight`. A global
+ * `window` must not outlive the parse: libraries (emscripten builds among them) take its presence
+ * to mean a browser. So it exists only during this synchronous call, and only if none did before.
+ */
+function withWindowSize<T>(parse: () => T): T {
+  const global = threeGlobal as { window?: unknown };
+  if (global.window !== undefined) return parse();
+  Object.defineProperty(threeGlobal, 'window', {
+    value: { innerWidth: 1, innerHeight: 1 },
+    writable: true,
+    configurable: true,
+  });
+  try {
+    return parse();
+  } finally {
+    delete global.window;
+  }
+}
