@@ -83,8 +83,9 @@ class GrowingFloats {
     next.set(this.data.subarray(0, this.length));
     this.data = next;
   }
+  /** A view, not a copy: copying 50 MB of positions costs more than the slack it frees. */
   trimmed(): Float32Array {
-    return this.data.slice(0, this.length);
+    return this.data.subarray(0, this.length);
   }
 }
 
@@ -548,6 +549,12 @@ function splitMtllib(names: string): string[] {
 /** A backslash at a line's end continues it (rare; only then is the file copied). */
 function joinContinuedLines(bytes: Uint8Array): Uint8Array {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.indexOf('\\\n') < 0 && buffer.indexOf('\\\r\n') < 0) return bytes;
+  // One memchr-fast pass for the byte, then a look at what follows each (usually none).
+  let continued = false;
+  for (let at = buffer.indexOf(0x5c); at >= 0 && !continued; at = buffer.indexOf(0x5c, at + 1)) {
+    const next = buffer[at + 1];
+    continued = next === NL || (next === CR && buffer[at + 2] === NL);
+  }
+  if (!continued) return bytes;
   return Buffer.from(buffer.toString('latin1').replace(/\\\r?\n/g, ''), 'latin1');
 }
