@@ -41,7 +41,11 @@ describe('loadDae', () => {
   });
 
   it('warns when the duck’s texture is not in the upload', async () => {
-    const input = await meshLoadInputOf(await readFile(join(DAE, 'duck/duck.dae')), 'duck.dae', 'dae');
+    const input = await meshLoadInputOf(
+      await readFile(join(DAE, 'duck/duck.dae')),
+      'duck.dae',
+      'dae',
+    );
     const source = await loadDae(input);
     expect(source.document.getRoot().listTextures()).toEqual([]);
     expect(source.warnings).toEqual(['duck.dae: texture "./duckCM.tga" not found in the upload']);
@@ -74,14 +78,17 @@ describe('loadDae', () => {
     });
   });
 
-  it.each(['duck/duck.dae', 'sphere.dae'])('fails MESH_PARSE_FAILED on the first half of %s', async (file) => {
-    const bytes = await readFile(join(DAE, file));
-    const input = await meshLoadInputOf(bytes.subarray(0, bytes.length >> 1), 'half.dae', 'dae');
-    await expect(loadDae(input)).rejects.toMatchObject({
-      code: 'MESH_PARSE_FAILED',
-      message: expect.stringMatching(/^half\.dae is not a readable COLLADA file: /),
-    });
-  });
+  it.each(['duck/duck.dae', 'sphere.dae'])(
+    'fails MESH_PARSE_FAILED on the first half of %s',
+    async (file) => {
+      const bytes = await readFile(join(DAE, file));
+      const input = await meshLoadInputOf(bytes.subarray(0, bytes.length >> 1), 'half.dae', 'dae');
+      await expect(loadDae(input)).rejects.toMatchObject({
+        code: 'MESH_PARSE_FAILED',
+        message: expect.stringMatching(/^half\.dae is not a readable COLLADA file: /),
+      });
+    },
+  );
 
   it.each([1, 2, 3])('fails MESH_PARSE_FAILED on random bytes (seed %i)', async (seed) => {
     const input = await meshLoadInputOf(seededBytes(seed, 4096), 'random.dae', 'dae');

@@ -49,41 +49,46 @@ export async function loadDae(input: MeshLoadInput): Promise<MeshSource> {
 
   const warnings: string[] = [];
   const textures = new TextureFiles(await listAssetFiles(input.inputDir), warnings);
-  let upAxis: string | undefined;
-  let unit = 1;
-  let version: string | null = null;
-  const document = await asParseFailure(primary, 'COLLADA', signal, async () => {
-    const { ColladaParser } = requireEsm<ColladaParserModule>(
-      'three/examples/jsm/loaders/collada/ColladaParser.js',
-    );
-    const { ColladaComposer } = requireEsm<ColladaComposerModule>(
-      'three/examples/jsm/loaders/collada/ColladaComposer.js',
-    );
-    ensureDomParser();
-    const parsed = withQuietConsole(() => new ColladaParser().parse(text));
-    if (parsed === null) throw meshParseFailed(primary, 'COLLADA', 'it is not well-formed XML');
-    checkArrayCounts(parsed.collada, primary);
-    input.progress(0.4);
-    const loader = recordingTextureLoader();
-    const { scene, animations } = withQuietConsole(() =>
-      new ColladaComposer(parsed.library, parsed.collada, loader, loader).compose(),
-    );
-    upAxis = parsed.asset.upAxis.trim().toUpperCase();
-    unit = parsed.asset.unit;
-    version = parsed.collada.getAttribute('version');
-    if (!(unit > 0 && Number.isFinite(unit))) {
-      warnings.push(`${primary}: <unit meter="${unit}"> is not a positive number; metres assumed`);
-      unit = 1;
-    }
-    if (upAxis === 'Z_UP') scene.rotation.set(-Math.PI / 2, 0, 0);
-    else if (upAxis === 'X_UP') scene.rotation.set(0, 0, Math.PI / 2);
-    scene.scale.multiplyScalar(unit);
-    input.progress(0.7);
-    return threeToDocument(
-      { root: scene, animations },
-      { image: recordedTextureImage(textures, primary), warnings },
-    );
-  });
+  const { document, upAxis, unit, version } = await asParseFailure(
+    primary,
+    'COLLADA',
+    signal,
+    async () => {
+      const { ColladaParser } = requireEsm<ColladaParserModule>(
+        'three/examples/jsm/loaders/collada/ColladaParser.js',
+      );
+      const { ColladaComposer } = requireEsm<ColladaComposerModule>(
+        'three/examples/jsm/loaders/collada/ColladaComposer.js',
+      );
+      ensureDomParser();
+      const parsed = withQuietConsole(() => new ColladaParser().parse(text));
+      if (parsed === null) throw meshParseFailed(primary, 'COLLADA', 'it is not well-formed XML');
+      checkArrayCounts(parsed.collada, primary);
+      input.progress(0.4);
+      const loader = recordingTextureLoader();
+      const { scene, animations } = withQuietConsole(() =>
+        new ColladaComposer(parsed.library, parsed.collada, loader, loader).compose(),
+      );
+      const upAxis = parsed.asset.upAxis.trim().toUpperCase();
+      let unit = parsed.asset.unit;
+      const version = parsed.collada.getAttribute('version');
+      if (!(unit > 0 && Number.isFinite(unit))) {
+        warnings.push(
+          `${primary}: <unit meter="${unit}"> is not a positive number; metres assumed`,
+        );
+        unit = 1;
+      }
+      if (upAxis === 'Z_UP') scene.rotation.set(-Math.PI / 2, 0, 0);
+      else if (upAxis === 'X_UP') scene.rotation.set(0, 0, Math.PI / 2);
+      scene.scale.multiplyScalar(unit);
+      input.progress(0.7);
+      const document = await threeToDocument(
+        { root: scene, animations },
+        { image: recordedTextureImage(textures, primary), warnings },
+      );
+      return { document, upAxis, unit, version };
+    },
+  );
   if (countTriangles(document) === 0) throw meshEmpty(primary);
   input.progress(1);
   return {

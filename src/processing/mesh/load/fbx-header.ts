@@ -50,7 +50,9 @@ function unitMetres(centimetres: number | undefined): number {
 
 /** `P: "UpAxis", "int", "Integer", "",2` */
 function asciiProperty(text: string, name: string): number | undefined {
-  const match = new RegExp(`P:\\s*"${name}",\\s*"[^"]*",\\s*"[^"]*",\\s*"[^"]*",\\s*(-?[\\d.eE+-]+)`).exec(text);
+  const match = new RegExp(
+    `P:\\s*"${name}",\\s*"[^"]*",\\s*"[^"]*",\\s*"[^"]*",\\s*(-?[\\d.eE+-]+)`,
+  ).exec(text);
   return match === null ? undefined : Number(match[1]);
 }
 

@@ -45,7 +45,8 @@ export function repairBinaryFbxLayers(bytes: Buffer, version: number): FbxRepair
       : bytes.readUInt32LE(at + 8);
     const nameLength = bytes[at + headerBytes - 1];
     const nameAt = at + headerBytes;
-    if (end === 0) return { end: 0, name: '', nameAt, propertiesAt: 0, propertiesLength: 0, childrenAt: 0 };
+    if (end === 0)
+      return { end: 0, name: '', nameAt, propertiesAt: 0, propertiesLength: 0, childrenAt: 0 };
     const propertiesAt = nameAt + nameLength;
     const childrenAt = propertiesAt + propertiesLength;
     if (end > bytes.length || childrenAt > end || end <= at) return undefined;

@@ -36,16 +36,19 @@ describe('loadFbx', () => {
     ['binary/huesitos.fbx', 120, 'FBX 7400 (binary)', 'Y', 0.01],
     ['binary/phong_cube.fbx', 12, 'FBX 7400 (binary)', 'Y', 0.01],
     ['binary/spider.fbx', 1368, 'FBX 7400 (binary)', 'Y', 0.01],
-  ])('reads %s: %i triangles, %s, %s-up, %f m a unit', async (file, triangles, version, up, unit) => {
-    const source = await load(file);
-    expect(triangleCount(source.document)).toBe(triangles);
-    expect(source).toMatchObject({
-      format: 'fbx',
-      formatVersion: version,
-      sourceUpAxis: up,
-      sourceUnitMetres: unit,
-    });
-  });
+  ])(
+    'reads %s: %i triangles, %s, %s-up, %f m a unit',
+    async (file, triangles, version, up, unit) => {
+      const source = await load(file);
+      expect(triangleCount(source.document)).toBe(triangles);
+      expect(source).toMatchObject({
+        format: 'fbx',
+        formatVersion: version,
+        sourceUpAxis: up,
+        sourceUnitMetres: unit,
+      });
+    },
+  );
 
   it('embeds the PNG an ASCII FBX holds, and turns its Z-up box Y-up', async () => {
     const source = await load('ascii/box_embedded_texture.fbx');
@@ -63,7 +66,9 @@ describe('loadFbx', () => {
   });
 
   it('scales a centimetre FBX to metres (phong_cube: 1 cm cube)', async () => {
-    const { min, max } = getBounds((await load('binary/phong_cube.fbx')).document.getRoot().listScenes()[0]);
+    const { min, max } = getBounds(
+      (await load('binary/phong_cube.fbx')).document.getRoot().listScenes()[0],
+    );
     expect(min.map((v) => +v.toFixed(6))).toEqual([-0.005, -0.005, -0.005]);
     expect(max.map((v) => +v.toFixed(6))).toEqual([0.005, 0.005, 0.005]);
   });
@@ -139,18 +144,21 @@ describe('loadFbx', () => {
     });
   });
 
-  it.each([1, 2])('fails MESH_PARSE_FAILED on a binary FBX header over random bytes (seed %i)', async (seed) => {
-    const header = Buffer.alloc(27);
-    header.write('Kaydara FBX Binary  \0\x1a\0', 0, 'latin1');
-    header.writeUInt32LE(7400, 23);
-    const input = await meshLoadInputOf(
-      Buffer.concat([header, seededBytes(seed, 4096)]),
-      'noise.fbx',
-      'fbx',
-    );
-    await expect(loadFbx(input)).rejects.toMatchObject({
-      code: 'MESH_PARSE_FAILED',
-      message: expect.stringMatching(/^noise\.fbx is not a readable FBX file: /),
-    });
-  });
+  it.each([1, 2])(
+    'fails MESH_PARSE_FAILED on a binary FBX header over random bytes (seed %i)',
+    async (seed) => {
+      const header = Buffer.alloc(27);
+      header.write('Kaydara FBX Binary  \0\x1a\0', 0, 'latin1');
+      header.writeUInt32LE(7400, 23);
+      const input = await meshLoadInputOf(
+        Buffer.concat([header, seededBytes(seed, 4096)]),
+        'noise.fbx',
+        'fbx',
+      );
+      await expect(loadFbx(input)).rejects.toMatchObject({
+        code: 'MESH_PARSE_FAILED',
+        message: expect.stringMatching(/^noise\.fbx is not a readable FBX file: /),
+      });
+    },
+  );
 });

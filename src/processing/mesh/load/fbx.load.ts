@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Group } from 'three';
 import { requireEsm } from '../../esm-require';
 import { asParseFailure, meshEmpty, meshParseFailed, meshUnsupported } from './load-failure';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
@@ -26,7 +25,11 @@ export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
   if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
   const header = readFbxHeader(bytes);
   if (header === undefined) {
-    throw meshParseFailed(primary, 'FBX', 'it is neither binary FBX ("Kaydara FBX Binary") nor ASCII FBX');
+    throw meshParseFailed(
+      primary,
+      'FBX',
+      'it is neither binary FBX ("Kaydara FBX Binary") nor ASCII FBX',
+    );
   }
   if (header.version < 7000) {
     const major = Math.floor(header.version / 1000);
@@ -51,8 +54,8 @@ export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
       const { FBXLoader } = requireEsm<FbxLoaderModule>('three/examples/jsm/loaders/FBXLoader.js');
       const source = repaired.bytes;
       const buffer = source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength);
-      const parsed = withObjectUrlsRecorded(
-        () => new FBXLoader(recordingLoadingManager()).parse(buffer as ArrayBuffer, '') as Group,
+      const parsed = withObjectUrlsRecorded(() =>
+        new FBXLoader(recordingLoadingManager()).parse(buffer as ArrayBuffer, ''),
       );
       objectUrls = parsed.objectUrls;
       const root = parsed.result;

@@ -2,7 +2,10 @@ import { ProcessingError } from '../../processing.error';
 
 /** The file cannot be read as its format (truncated, corrupt, not what it claims). */
 export function meshParseFailed(file: string, format: string, problem: string): ProcessingError {
-  return new ProcessingError('MESH_PARSE_FAILED', `${file} is not a readable ${format} file: ${problem}`);
+  return new ProcessingError(
+    'MESH_PARSE_FAILED',
+    `${file} is not a readable ${format} file: ${problem}`,
+  );
 }
 
 /** The file was read but holds no triangle. */
@@ -39,7 +42,12 @@ export async function asParseFailure<T>(
 export function describeError(error: unknown): string {
   const message =
     error instanceof Error || (typeof error === 'object' && error !== null && 'message' in error)
-      ? String((error as { message: unknown }).message)
+      ? String(error.message)
       : String(error);
-  return message.replace(/^THREE\.\w+:\s*/, '').split('\n')[0].slice(0, 300) || 'unknown error';
+  return (
+    message
+      .replace(/^THREE\.\w+:\s*/, '')
+      .split('\n')[0]
+      .slice(0, 300) || 'unknown error'
+  );
 }

@@ -231,5 +231,7 @@ function mtlMaterial(
 
 /** sRGB-encoded 0-1 to linear, as three's loaders convert colours they read. */
 export function srgbToLinear(value: number): number {
-  return value < 0.04045 ? value * 0.0773993808 : Math.pow(value * 0.9478672986 + 0.0521327014, 2.4);
+  return value < 0.04045
+    ? value * 0.0773993808
+    : Math.pow(value * 0.9478672986 + 0.0521327014, 2.4);
 }

@@ -27,7 +27,13 @@ export interface ObjData {
   uvs: Float32Array;
   normals: Float32Array;
   /** Per distinct vertex (all primitives together): its v, vt, vn (-1: none), primitive and index in it. */
-  vertex: { v: Int32Array; vt: Int32Array; vn: Int32Array; primitive: Int32Array; local: Int32Array };
+  vertex: {
+    v: Int32Array;
+    vt: Int32Array;
+    vn: Int32Array;
+    primitive: Int32Array;
+    local: Int32Array;
+  };
   vertexCount: number;
   objects: string[];
   primitives: ObjPrimitive[];
@@ -245,7 +251,15 @@ export async function parseObj(input: Uint8Array, options: ObjParseOptions = {})
       }
       exponent += eNegative ? -e : e;
     }
-    if (pos < end && c !== SPACE && c !== TAB && c !== NL && c !== CR && c !== HASH && c !== SLASH) {
+    if (
+      pos < end &&
+      c !== SPACE &&
+      c !== TAB &&
+      c !== NL &&
+      c !== CR &&
+      c !== HASH &&
+      c !== SLASH
+    ) {
       return slowNumber(start);
     }
     let value: number;
@@ -445,7 +459,9 @@ export async function parseObj(input: Uint8Array, options: ObjParseOptions = {})
       if (bytes[pos + i] !== word.charCodeAt(i)) return false;
     }
     const after = bytes[pos + word.length];
-    return pos + word.length >= end || after === SPACE || after === TAB || after === NL || after === CR;
+    return (
+      pos + word.length >= end || after === SPACE || after === TAB || after === NL || after === CR
+    );
   };
 
   while (pos < end) {

@@ -73,15 +73,18 @@ describe('loadPly', () => {
     });
   });
 
-  it.each([1, 2])('fails MESH_PARSE_FAILED on a PLY header over random bytes (seed %i)', async (seed) => {
-    const header = Buffer.from(
-      'ply\nformat binary_little_endian 1.0\nelement vertex 100\nproperty float x\nproperty float y\nproperty float z\nelement face 50\nproperty list uchar int vertex_indices\nend_header\n',
-    );
-    const input = await meshLoadInputOf(
-      Buffer.concat([header, seededBytes(seed, 1500)]),
-      'lying.ply',
-      'ply',
-    );
-    await expect(loadPly(input)).rejects.toMatchObject({ code: 'MESH_PARSE_FAILED' });
-  });
+  it.each([1, 2])(
+    'fails MESH_PARSE_FAILED on a PLY header over random bytes (seed %i)',
+    async (seed) => {
+      const header = Buffer.from(
+        'ply\nformat binary_little_endian 1.0\nelement vertex 100\nproperty float x\nproperty float y\nproperty float z\nelement face 50\nproperty list uchar int vertex_indices\nend_header\n',
+      );
+      const input = await meshLoadInputOf(
+        Buffer.concat([header, seededBytes(seed, 1500)]),
+        'lying.ply',
+        'ply',
+      );
+      await expect(loadPly(input)).rejects.toMatchObject({ code: 'MESH_PARSE_FAILED' });
+    },
+  );
 });

@@ -28,9 +28,7 @@ export async function loadPly(input: MeshLoadInput): Promise<MeshSource> {
   const document = await asParseFailure(primary, 'PLY', signal, async () => {
     const { PLYLoader } = requireEsm<PlyLoaderModule>('three/examples/jsm/loaders/PLYLoader.js');
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    const geometry = withQuietConsole(() =>
-      new PLYLoader().parse(buffer as ArrayBuffer),
-    ) as BufferGeometry;
+    const geometry = withQuietConsole<BufferGeometry>(() => new PLYLoader().parse(buffer));
     checkGeometry(geometry, header, primary);
     input.progress(0.6);
     const three = threeModule();
@@ -51,7 +49,12 @@ export async function loadPly(input: MeshLoadInput): Promise<MeshSource> {
   });
   if (countTriangles(document) === 0) throw meshEmpty(primary, 'it has no faces');
   input.progress(1);
-  return { document, format: 'ply', formatVersion: `PLY ${header.version} ${header.format}`, warnings };
+  return {
+    document,
+    format: 'ply',
+    formatVersion: `PLY ${header.version} ${header.format}`,
+    warnings,
+  };
 }
 
 interface PlyHeader {
@@ -67,17 +70,22 @@ function readPlyHeader(bytes: Buffer, primary: string): PlyHeader {
   const head = bytes.subarray(0, HEADER_MAX_BYTES).toString('latin1');
   const end = /end_header\r?\n/.exec(head);
   if (end === null) throw fail('its header has no "end_header"');
-  const lines = head.slice(0, end.index).split(/\r?\n/).map((line) => line.trim());
+  const lines = head
+    .slice(0, end.index)
+    .split(/\r?\n/)
+    .map((line) => line.trim());
   const formatLine = lines.find((line) => line.startsWith('format '));
   const format = /^format (ascii|binary_little_endian|binary_big_endian) (\S+)$/.exec(
     formatLine ?? '',
   );
-  if (format === null) throw fail(`its header's format line is missing or unknown (${formatLine ?? 'none'})`);
+  if (format === null)
+    throw fail(`its header's format line is missing or unknown (${formatLine ?? 'none'})`);
   const count = (element: string): number => {
     const line = lines.find((l) => l.startsWith(`element ${element} `));
     if (line === undefined) return 0;
     const value = Number(line.split(/\s+/)[2]);
-    if (!Number.isSafeInteger(value) || value < 0) throw fail(`its ${element} count is not a number`);
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw fail(`its ${element} count is not a number`);
     return value;
   };
   for (const line of lines) {
@@ -98,24 +106,40 @@ function checkGeometry(geometry: BufferGeometry, header: PlyHeader, primary: str
   const position = geometry.getAttribute('position');
   const read = position?.count ?? 0;
   if (read < header.vertices) {
-    throw meshParseFailed(primary, 'PLY', `the header states ${header.vertices} vertices, the body holds ${read} (truncated)`);
+    throw meshParseFailed(
+      primary,
+      'PLY',
+      `the header states ${header.vertices} vertices, the body holds ${read} (truncated)`,
+    );
   }
   const array = position.array as ArrayLike<number>;
   for (let i = 0; i < array.length; i++) {
     if (!Number.isFinite(array[i])) {
-      throw meshParseFailed(primary, 'PLY', 'a vertex position is not a finite number (truncated or corrupt)');
+      throw meshParseFailed(
+        primary,
+        'PLY',
+        'a vertex position is not a finite number (truncated or corrupt)',
+      );
     }
   }
   const index = geometry.getIndex();
   const triangles = index !== null ? index.count / 3 : 0;
   if (triangles < header.faces) {
-    throw meshParseFailed(primary, 'PLY', `the header states ${header.faces} faces, the body holds ${triangles} triangles (truncated)`);
+    throw meshParseFailed(
+      primary,
+      'PLY',
+      `the header states ${header.faces} faces, the body holds ${triangles} triangles (truncated)`,
+    );
   }
   if (index !== null) {
     for (let i = 0; i < index.count; i++) {
       const v = index.getX(i);
       if (!(v >= 0 && v < read)) {
-        throw meshParseFailed(primary, 'PLY', `a face names vertex ${v}, out of range (${read} vertices)`);
+        throw meshParseFailed(
+          primary,
+          'PLY',
+          `a face names vertex ${v}, out of range (${read} vertices)`,
+        );
       }
     }
   }

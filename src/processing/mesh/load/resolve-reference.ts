@@ -11,8 +11,7 @@ export interface AssetFiles {
 
 /** Where a reference led: a file inside the asset, or nothing, with the reason a person reads. */
 export type ResolvedReference =
-  | { found: true; path: string; byBaseName: boolean }
-  | { found: false; problem: string };
+  { found: true; path: string; byBaseName: boolean } | { found: false; problem: string };
 
 /** Folders deeper than this are not listed (an upload is a model and its textures, not a tree). */
 const MAX_DEPTH = 16;
@@ -75,9 +74,7 @@ export function resolveReference(
     }
   }
   const baseName = posix.basename(path).toLowerCase();
-  const sameName = assets.files.filter(
-    (file) => posix.basename(file).toLowerCase() === baseName,
-  );
+  const sameName = assets.files.filter((file) => posix.basename(file).toLowerCase() === baseName);
   if (baseName !== '' && sameName.length === 1) {
     return { found: true, path: sameName[0], byBaseName: true };
   }

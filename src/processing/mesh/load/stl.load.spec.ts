@@ -38,8 +38,14 @@ describe('loadStl', () => {
   });
 
   it.each([
-    ['Spider_binary.stl', 'as binary STL it states 1368 triangles, which take 68484 bytes, but it has 34242 (truncated, or not STL)'],
-    ['suzanne.stl', 'as binary STL it states 968 triangles, which take 48484 bytes, but it has 24242 (truncated, or not STL)'],
+    [
+      'Spider_binary.stl',
+      'as binary STL it states 1368 triangles, which take 68484 bytes, but it has 34242 (truncated, or not STL)',
+    ],
+    [
+      'suzanne.stl',
+      'as binary STL it states 968 triangles, which take 48484 bytes, but it has 24242 (truncated, or not STL)',
+    ],
     ['Spider_ascii.stl', 'the ASCII STL ends before "endsolid" (truncated)'],
     ['sphereWithHole.stl', 'the ASCII STL ends before "endsolid" (truncated)'],
   ])('fails MESH_PARSE_FAILED on the first half of %s', async (file, problem) => {

@@ -30,7 +30,7 @@ export async function loadStl(input: MeshLoadInput): Promise<MeshSource> {
   const document = await asParseFailure(primary, 'STL', signal, async () => {
     const { STLLoader } = requireEsm<StlLoaderModule>('three/examples/jsm/loaders/STLLoader.js');
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-    const geometry = withQuietConsole(() => new STLLoader().parse(buffer as ArrayBuffer));
+    const geometry = withQuietConsole(() => new STLLoader().parse(buffer));
     input.progress(0.6);
     const three = threeModule();
     const hasColors = (geometry as BufferGeometry & { hasColors?: boolean }).hasColors === true;
@@ -75,10 +75,18 @@ function checkAscii(bytes: Buffer, primary: string): void {
         `as binary STL it states ${count} triangles, which take ${expected} bytes, but it has ${bytes.length} (truncated, or not STL)`,
       );
     }
-    throw meshParseFailed(primary, 'STL', `it is ${bytes.length} bytes, shorter than a binary STL header`);
+    throw meshParseFailed(
+      primary,
+      'STL',
+      `it is ${bytes.length} bytes, shorter than a binary STL header`,
+    );
   }
   if (bytes.includes(0)) {
-    throw meshParseFailed(primary, 'STL', 'it starts like ASCII STL ("solid") but holds binary data');
+    throw meshParseFailed(
+      primary,
+      'STL',
+      'it starts like ASCII STL ("solid") but holds binary data',
+    );
   }
   const tail = bytes.subarray(Math.max(0, bytes.length - 1024)).toString('latin1');
   if (!/endsolid[^\n]*\s*$/i.test(tail)) {

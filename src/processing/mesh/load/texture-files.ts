@@ -96,10 +96,7 @@ export class TextureFiles {
  * PNG and JPEG bytes as they are (their header checked by sharp); TGA decoded by three's loader and
  * WebP, GIF, TIFF and AVIF by sharp, re-encoded as PNG. Throws with a reason otherwise.
  */
-export async function toEmbeddableImage(
-  bytes: Uint8Array,
-  name: string,
-): Promise<EmbeddableImage> {
+export async function toEmbeddableImage(bytes: Uint8Array, name: string): Promise<EmbeddableImage> {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isPng(buffer) || isJpeg(buffer)) {
     try {
@@ -163,9 +160,10 @@ function describe(error: unknown): string {
 export function recordedTextureImage(
   textures: TextureFiles,
   referringFile: string,
-): (texture: { name: string; userData: Record<string, unknown> }) => Promise<
-  EmbeddableImage | undefined
-> {
+): (texture: {
+  name: string;
+  userData: Record<string, unknown>;
+}) => Promise<EmbeddableImage | undefined> {
   return async (texture) => {
     const source = texture.userData[TEXTURE_SOURCE];
     if (typeof source !== 'string' || source === '') return undefined;

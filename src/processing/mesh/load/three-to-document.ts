@@ -119,9 +119,7 @@ class ThreeConverter {
     const index = geometry.getIndex();
     const total = index !== null ? index.count : position.count;
     const groups =
-      geometry.groups.length > 0
-        ? geometry.groups
-        : [{ start: 0, count: total, materialIndex: 0 }];
+      geometry.groups.length > 0 ? geometry.groups : [{ start: 0, count: total, materialIndex: 0 }];
     const mesh = this.document.createMesh(object.name);
     for (const group of groups) {
       const start = Math.max(0, group.start);
@@ -231,7 +229,8 @@ class ThreeConverter {
     positions.forEach((attribute, i) => {
       const target = this.document.createPrimitiveTarget(attribute.name);
       const delta = readFloats(attribute, 3, order);
-      if (!geometry.morphTargetsRelative) for (let k = 0; k < delta.length; k++) delta[k] -= base[k];
+      if (!geometry.morphTargetsRelative)
+        for (let k = 0; k < delta.length; k++) delta[k] -= base[k];
       target.setAttribute('POSITION', this.accessor(delta, 'VEC3'));
       if (baseNormal !== undefined) {
         const normalDelta = readFloats(normals[i], 3, order);
@@ -270,9 +269,9 @@ class ThreeConverter {
       .setBaseColorFactor([...color.map(clamp01), opacity] as [number, number, number, number])
       .setDoubleSided(material.side === DOUBLE_SIDE);
     if (standard.isMeshStandardMaterial === true) {
-      gltf.setMetallicFactor(clamp01(standard.metalness)).setRoughnessFactor(
-        clamp01(standard.roughness),
-      );
+      gltf
+        .setMetallicFactor(clamp01(standard.metalness))
+        .setRoughnessFactor(clamp01(standard.roughness));
     } else if (phong.isMeshPhongMaterial === true) {
       // Blinn-Phong exponent to roughness, as for MTL's Ns.
       gltf
@@ -406,7 +405,8 @@ class ThreeConverter {
       .setInput(this.accessor(keys.times, 'SCALAR'))
       .setOutput(this.accessor(keys.values, size === 4 ? 'VEC4' : 'VEC3'))
       .setInterpolation(interpolation);
-    const path = property === 'position' ? 'translation' : property === 'quaternion' ? 'rotation' : 'scale';
+    const path =
+      property === 'position' ? 'translation' : property === 'quaternion' ? 'rotation' : 'scale';
     animation
       .addSampler(sampler)
       .addChannel(
@@ -475,7 +475,8 @@ function normaliseNormals(geometry: BufferGeometry): void {
     const y = normal.getY(i);
     const z = normal.getZ(i);
     const length = Math.hypot(x, y, z);
-    if (length > 1e-12 && Number.isFinite(length)) normal.setXYZ(i, x / length, y / length, z / length);
+    if (length > 1e-12 && Number.isFinite(length))
+      normal.setXYZ(i, x / length, y / length, z / length);
     else normal.setXYZ(i, 0, 1, 0);
   }
 }
