@@ -60,6 +60,6 @@ describe('listAssetFiles', () => {
     await writeFile(join(dir, 'tex/a.png'), '');
     await symlink('/etc/passwd', join(dir, 'tex/passwd.png'));
     await symlink('/etc', join(dir, 'etc'));
-    expect((await listAssetFiles(dir)).files.sort()).toEqual(['model.obj', 'tex/a.png']);
+    expect([...(await listAssetFiles(dir)).files].sort()).toEqual(['model.obj', 'tex/a.png']);
   });
 });
