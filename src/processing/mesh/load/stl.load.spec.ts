@@ -65,6 +65,14 @@ describe('loadStl', () => {
     });
   });
 
+  it('reads a binary STL whose header starts with "solid" as binary, by its size', async () => {
+    const bytes = Buffer.from(await readFile(join(STL, 'suzanne.stl')));
+    bytes.write('solid exported by a careless tool', 0, 'latin1');
+    const input = await meshLoadInputOf(bytes, 'solid.stl', 'stl');
+    const source = await loadStl(input);
+    expect([triangleCount(source.document), source.formatVersion]).toEqual([968, 'STL binary']);
+  });
+
   it('fails MESH_EMPTY on a binary STL of zero triangles, and on an empty file', async () => {
     const zero = await meshLoadInputOf(new Uint8Array(84), 'zero.stl', 'stl');
     await expect(loadStl(zero)).rejects.toMatchObject({ code: 'MESH_EMPTY' });

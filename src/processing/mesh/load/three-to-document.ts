@@ -8,6 +8,7 @@ import {
   type Primitive,
   type Texture as GltfTexture,
 } from '@gltf-transform/core';
+import { KHRTextureTransform } from '@gltf-transform/extensions';
 import type {
   AnimationClip,
   BufferAttribute,
@@ -69,6 +70,7 @@ class ThreeConverter {
   private readonly textures = new Map<string, Promise<GltfTexture | undefined>>();
   private readonly images = new Map<EmbeddableImage, GltfTexture>();
   private readonly skinned: SkinnedMesh[] = [];
+  private textureTransforms: KHRTextureTransform | undefined;
 
   constructor(private readonly options: ThreeToDocumentOptions) {}
 
@@ -317,6 +319,24 @@ class ThreeConverter {
           ? TextureInfo.WrapMode.MIRRORED_REPEAT
           : TextureInfo.WrapMode.CLAMP_TO_EDGE;
     info.setWrapS(mode(texture.wrapS)).setWrapT(mode(texture.wrapT));
+    const [rx, ry] = [texture.repeat.x, texture.repeat.y];
+    const [ox, oy] = [texture.offset.x, texture.offset.y];
+    if (
+      ![rx, ry, ox, oy].every(Number.isFinite) ||
+      (rx === 1 && ry === 1 && ox === 0 && oy === 0)
+    ) {
+      return;
+    }
+    // three samples at uv × repeat + offset with v up; glTF's v is 1 − three's, so the v offset
+    // becomes 1 − repeat − offset.
+    this.textureTransforms ??= this.document.createExtension(KHRTextureTransform);
+    info.setExtension(
+      'KHR_texture_transform',
+      this.textureTransforms
+        .createTransform()
+        .setScale([rx, ry])
+        .setOffset([ox, 1 - ry - oy]),
+    );
   }
 
   private texture(texture: Texture | null | undefined): Promise<GltfTexture | undefined> {
