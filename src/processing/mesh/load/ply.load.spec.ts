@@ -43,9 +43,30 @@ describe('loadPly', () => {
       loadPly(meshLoadInput(join(FIXTURES, 'malformed/crash-30d6d0f7.ply'), 'ply')),
     ).rejects.toMatchObject({
       code: 'MESH_PARSE_FAILED',
-      message: expect.stringMatching(/^crash-30d6d0f7\.ply is not a readable PLY file: /),
+      message: 'crash-30d6d0f7.ply is not a readable PLY file: its header has no "end_header"',
     });
   });
+
+  it.each([
+    ['element vertex 4000000000\n', 'its element "vertex" has no properties'],
+    [
+      'element vertex 1000000000\nproperty float x\nproperty float y\nproperty float z\n',
+      'the header promises at least 12000000000 bytes of elements, the body has 16 (truncated)',
+    ],
+  ])(
+    'fails at once, before parsing, on a header promising more than the body holds (%#)',
+    async (elements, problem) => {
+      const input = await meshLoadInputOf(
+        `ply\nformat binary_little_endian 1.0\n${elements}end_header\n0123456789abcdef`,
+        'huge.ply',
+        'ply',
+      );
+      await expect(loadPly(input)).rejects.toMatchObject({
+        code: 'MESH_PARSE_FAILED',
+        message: `huge.ply is not a readable PLY file: ${problem}`,
+      });
+    },
+  );
 
   it('fails MESH_EMPTY on an empty file', async () => {
     await expect(

@@ -93,12 +93,82 @@ function readPlyHeader(bytes: Buffer, primary: string): PlyHeader {
       throw fail(`its header has an unknown line "${line.slice(0, 60)}"`);
     }
   }
-  return {
+  const parsed: PlyHeader = {
     format: format[1] as PlyHeader['format'],
     version: format[2],
     vertices: count('vertex'),
     faces: count('face'),
   };
+  checkBodySize(bytes.subarray(end.index + end[0].length), lines, parsed.format, fail);
+  return parsed;
+}
+
+const SCALAR_BYTES: Readonly<Record<string, number>> = {
+  char: 1,
+  int8: 1,
+  uchar: 1,
+  uint8: 1,
+  short: 2,
+  int16: 2,
+  ushort: 2,
+  uint16: 2,
+  int: 4,
+  int32: 4,
+  uint: 4,
+  uint32: 4,
+  float: 4,
+  float32: 4,
+  double: 8,
+  float64: 8,
+};
+
+/**
+ * The body must be able to hold what the header promises, checked before PLYLoader runs: its
+ * loops run once per promised element, so a header promising billions of elements (of no
+ * properties, or over a short body) would keep it busy or read past the end. Binary: the least
+ * bytes each element can take (lists empty). ASCII: a line per element.
+ */
+function checkBodySize(
+  body: Buffer,
+  lines: string[],
+  format: PlyHeader['format'],
+  fail: (problem: string) => Error,
+): void {
+  const elements: { name: string; count: number; bytes: number }[] = [];
+  for (const line of lines) {
+    const words = line.split(/\s+/);
+    if (words[0] === 'element') {
+      elements.push({ name: words[1] ?? '', count: Number(words[2]), bytes: 0 });
+    } else if (words[0] === 'property' && elements.length > 0) {
+      const type = words[1] === 'list' ? words[2] : words[1];
+      const size = SCALAR_BYTES[type ?? ''];
+      if (size === undefined) throw fail(`its header names an unknown property type "${type}"`);
+      elements[elements.length - 1].bytes += size;
+    }
+  }
+  let least = 0;
+  for (const element of elements) {
+    if (!Number.isSafeInteger(element.count) || element.count < 0) {
+      throw fail(`its ${element.name} count is not a number`);
+    }
+    if (element.count > 0 && element.bytes === 0) {
+      throw fail(`its element "${element.name}" has no properties`);
+    }
+    least += format === 'ascii' ? element.count : element.count * element.bytes;
+  }
+  let held = body.length;
+  if (format === 'ascii') {
+    held = 0;
+    for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) held++;
+    if (body.length > 0 && body[body.length - 1] !== 10) held++;
+  }
+  if (held < least) {
+    throw fail(
+      format === 'ascii'
+        ? `the header promises ${least} element lines, the body has ${held} (truncated)`
+        : `the header promises at least ${least} bytes of elements, the body has ${held} (truncated)`,
+    );
+  }
 }
 
 /** PLYLoader reads past a short body as zeros or NaN: the counts must match the header's. */
