@@ -1,9 +1,16 @@
 import type { Accessor } from '@gltf-transform/core';
 import type { Transform } from '@gltf-transform/extensions';
 import type { BufferGeometry } from 'three';
+import { meshIO } from '../mesh-io';
 import { threeModule, TEXTURE_SOURCE } from './node-shims';
 import { countTriangles, threeToDocument } from './three-to-document';
 import type { EmbeddableImage } from './texture-files';
+
+// gltf-validator ships no types; this is the one call the spec makes.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { validateBytes } = require('gltf-validator') as {
+  validateBytes(bytes: Uint8Array): Promise<{ issues: { numErrors: number } }>;
+};
 
 const three = threeModule();
 const PNG: EmbeddableImage = {
@@ -161,5 +168,40 @@ describe('threeToDocument', () => {
       ['translation', [0, 0.5, 1], [0, 1, 0, 0, 2, 0, 0, 4, 0]], // the repeated time dropped
       ['rotation', [0, 1], [0, 0, 0, 1, 0, 0, 0, 1]], // unit quaternions
     ]);
+  });
+
+  it('keeps morph targets and animates their weights together, each track sampled at every key', async () => {
+    const geometry = quad();
+    const smile = new three.Float32BufferAttribute(new Array(12).fill(0.5), 3);
+    smile.name = 'smile';
+    const blink = new three.Float32BufferAttribute(new Array(12).fill(-0.5), 3);
+    blink.name = 'blink';
+    geometry.morphAttributes.position = [smile, blink];
+    geometry.morphTargetsRelative = true;
+    const mesh = new three.Mesh(geometry, new three.MeshStandardMaterial());
+    mesh.name = 'face';
+    mesh.updateMorphTargets();
+    const root = new three.Group();
+    root.add(mesh);
+    const clip = new three.AnimationClip('talk', 1, [
+      new three.NumberKeyframeTrack('face.morphTargetInfluences[smile]', [0, 1], [0, 1]),
+      new three.NumberKeyframeTrack('face.morphTargetInfluences[1]', [0.5], [1]),
+    ]);
+    const document = await threeToDocument(
+      { root, animations: [clip] },
+      { image: () => Promise.resolve(undefined), warnings: [] },
+    );
+    const [primitive] = document.getRoot().listMeshes()[0].listPrimitives();
+    expect(primitive.listTargets().map((target) => target.getName())).toEqual(['smile', 'blink']);
+    expect(values(primitive.listTargets()[1].getAttribute('POSITION'))).toEqual(
+      new Array(12).fill(-0.5),
+    );
+    const [channel] = document.getRoot().listAnimations()[0].listChannels();
+    expect(channel.getTargetPath()).toBe('weights');
+    expect(values(channel.getSampler()!.getInput())).toEqual([0, 0.5, 1]);
+    expect(values(channel.getSampler()!.getOutput())).toEqual([0, 1, 0.5, 1, 1, 1]);
+    const glb = await (await meshIO()).writeBinary(document);
+    const report = await validateBytes(glb);
+    expect(report.issues.numErrors).toBe(0);
   });
 });

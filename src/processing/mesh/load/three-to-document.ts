@@ -393,28 +393,79 @@ class ThreeConverter {
     });
     model.animations.forEach((clip, i) => {
       const animation = this.document.createAnimation(clip.name || `animation ${i}`);
-      for (const track of clip.tracks) this.track(animation, track, byName);
+      const morphs = new Map<Object3D, Map<number, KeyframeTrack>>();
+      for (const track of clip.tracks) this.track(animation, track, byName, morphs);
+      for (const [object, tracks] of morphs) this.weights(animation, object, tracks);
       if (animation.listChannels().length === 0) animation.dispose();
     });
+  }
+
+  /**
+   * three animates each morph target's influence on its own track; glTF animates a mesh's weights
+   * together. The tracks are sampled (linearly) at every time any of them has a key.
+   */
+  private weights(
+    animation: ReturnType<Document['createAnimation']>,
+    object: Object3D,
+    tracks: ReadonlyMap<number, KeyframeTrack>,
+  ): void {
+    const node = this.nodes.get(object);
+    const targets = node?.getMesh()?.listPrimitives()[0]?.listTargets().length ?? 0;
+    if (node === undefined || targets === 0) return;
+    const times = [...new Set([...tracks.values()].flatMap((track) => Array.from(track.times)))]
+      .filter((time) => time >= 0 && Number.isFinite(time))
+      .sort((a, b) => a - b);
+    if (times.length === 0) return;
+    const values = new Float32Array(times.length * targets);
+    times.forEach((time, k) => {
+      for (const [target, track] of tracks) {
+        if (target < targets) values[k * targets + target] = sampleLinear(track, time);
+      }
+    });
+    const sampler = this.document
+      .createAnimationSampler()
+      .setInput(this.accessor(Float32Array.from(times), 'SCALAR'))
+      .setOutput(this.accessor(values, 'SCALAR'))
+      .setInterpolation('LINEAR');
+    animation
+      .addSampler(sampler)
+      .addChannel(
+        this.document
+          .createAnimationChannel()
+          .setTargetNode(node)
+          .setTargetPath('weights')
+          .setSampler(sampler),
+      );
   }
 
   private track(
     animation: ReturnType<Document['createAnimation']>,
     track: KeyframeTrack,
     byName: ReadonlyMap<string, Object3D>,
+    morphs: Map<Object3D, Map<number, KeyframeTrack>>,
   ): void {
     const match = /^(.*)\.(position|quaternion|scale|morphTargetInfluences)(\[.*\])?$/.exec(
       track.name,
     );
     if (match === null) return;
-    const [, target, property] = match;
-    if (property === 'morphTargetInfluences') {
-      this.warnOnce('morph target animations are not kept');
-      return;
-    }
+    const [, target, property, key] = match;
     const object = byName.get(target) ?? byName.get(target.replace(/^.*\.bones\[(.+)\]$/, '$1'));
     const node = object === undefined ? undefined : this.nodes.get(object);
-    if (node === undefined) return;
+    if (node === undefined || object === undefined) return;
+    if (property === 'morphTargetInfluences') {
+      const name = key?.slice(1, -1) ?? '';
+      const index = /^\d+$/.test(name)
+        ? Number(name)
+        : (object as Mesh).morphTargetDictionary?.[name];
+      if (index === undefined) {
+        this.warnOnce('morph target animations of all targets at once are not kept');
+        return;
+      }
+      let tracks = morphs.get(object);
+      if (tracks === undefined) morphs.set(object, (tracks = new Map<number, KeyframeTrack>()));
+      tracks.set(index, track);
+      return;
+    }
     const size = property === 'quaternion' ? 4 : 3;
     const keys = cleanKeys(track.times, track.values, size);
     if (keys === undefined) return;
@@ -519,6 +570,21 @@ function normaliseWeights(joints: Float32Array, weights: Float32Array): void {
       if (weights[v + c] === 0) joints[v + c] = 0;
     }
   }
+}
+
+/** A one-value track's value at `time`: linear between keys, held before the first and after the last. */
+function sampleLinear(track: KeyframeTrack, time: number): number {
+  const { times, values } = track;
+  if (times.length === 0) return 0;
+  if (time <= times[0]) return values[0];
+  for (let i = 1; i < times.length; i++) {
+    if (time <= times[i]) {
+      const span = times[i] - times[i - 1];
+      const t = span > 0 ? (time - times[i - 1]) / span : 1;
+      return values[i - 1] + (values[i] - values[i - 1]) * t;
+    }
+  }
+  return values[times.length - 1];
 }
 
 /** Keys with finite values at strictly increasing, non-negative times (what glTF accepts). */
