@@ -1,5 +1,5 @@
 import type { Document } from '@gltf-transform/core';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { MeshFormat, MeshLoadInput } from '../../src/processing/mesh/load/mesh-source.types';
@@ -15,13 +15,27 @@ export function meshLoadInput(path: string, format: MeshFormat): MeshLoadInput {
   };
 }
 
+const folders: string[] = [];
+
+/** A fresh temporary folder, removed by `removeTemporaryFolders` (call it in `afterAll`). */
+export async function temporaryFolder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-mesh-'));
+  folders.push(dir);
+  return dir;
+}
+
+/** Removes every folder `temporaryFolder` and `meshLoadInputOf` made. */
+export async function removeTemporaryFolders(): Promise<void> {
+  await Promise.all(folders.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
 /** Writes `bytes` alone into a fresh temporary folder and returns its loader input. */
 export async function meshLoadInputOf(
   bytes: Uint8Array | string,
   name: string,
   format: MeshFormat,
 ): Promise<MeshLoadInput> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-mesh-'));
+  const dir = await temporaryFolder();
   await writeFile(join(dir, name), bytes);
   return meshLoadInput(join(dir, name), format);
 }

@@ -1,5 +1,4 @@
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getBounds } from '@gltf-transform/core';
 import { FIXTURES } from '../../../../test/support/fixtures';
@@ -8,12 +7,16 @@ import {
   meshLoadInputOf,
   seededBytes,
   triangleCount,
+  removeTemporaryFolders,
+  temporaryFolder,
 } from '../../../../test/support/mesh-load-input';
 import { loadDae } from './dae.load';
 
 const DAE = join(FIXTURES, 'mesh/dae');
 
 describe('loadDae', () => {
+  afterAll(removeTemporaryFolders);
+
   // Triangles: Σ (vcount − 2) over each <polylist>.
   it.each([
     ['duck/duck.dae', 4212],
@@ -53,7 +56,7 @@ describe('loadDae', () => {
 
   it('turns a Z-up file Y-up: what was +Z tall is +Y tall', async () => {
     const yUp = await readFile(join(DAE, 'sphere.dae'), 'utf8');
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-dae-'));
+    const dir = await temporaryFolder();
     // The sphere, squashed 2:1 along its file's Z, once declared Y-up and once Z-up.
     const squashed = yUp.replace(/<unit [^>]*\/>/, '<unit meter="1"/>');
     await writeFile(join(dir, 'z.dae'), squashed.replace('<up_axis>Y_UP', '<up_axis>Z_UP'));

@@ -1,6 +1,5 @@
 import { getBounds } from '@gltf-transform/core';
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIXTURES } from '../../../../test/support/fixtures';
 import {
@@ -8,6 +7,8 @@ import {
   meshLoadInputOf,
   seededBytes,
   triangleCount,
+  removeTemporaryFolders,
+  temporaryFolder,
 } from '../../../../test/support/mesh-load-input';
 import { loadFbx } from './fbx.load';
 
@@ -25,6 +26,8 @@ const FILES = [
 const load = (file: string) => loadFbx(meshLoadInput(join(FBX, file), 'fbx'));
 
 describe('loadFbx', () => {
+  afterAll(removeTemporaryFolders);
+
   // Triangles: Σ (polygon size − 2) over each Geometry's PolygonVertexIndex (a polygon ends at a
   // negative index), read with a separate FBX node reader; versions and units from GlobalSettings.
   it.each([
@@ -93,7 +96,7 @@ describe('loadFbx', () => {
   });
 
   it('finds the spider’s textures by base name when they are uploaded beside it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-fbx-'));
+    const dir = await temporaryFolder();
     await copyFile(join(FBX, 'binary/spider.fbx'), join(dir, 'spider.fbx'));
     for (const name of ['SpiderTex.jpg', 'drkwood2.jpg', 'engineflare1.jpg', 'wal67ar_small.jpg']) {
       await copyFile(join(FIXTURES, 'mesh/obj/spider', name), join(dir, name));

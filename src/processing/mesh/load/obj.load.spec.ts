@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIXTURES } from '../../../../test/support/fixtures';
 import {
@@ -7,6 +6,8 @@ import {
   meshLoadInputOf,
   seededBytes,
   triangleCount,
+  removeTemporaryFolders,
+  temporaryFolder,
 } from '../../../../test/support/mesh-load-input';
 import { loadObj } from './obj.load';
 
@@ -14,6 +15,8 @@ const OBJ = join(FIXTURES, 'mesh/obj');
 const load = (path: string) => loadObj(meshLoadInput(path, 'obj'));
 
 describe('loadObj', () => {
+  afterAll(removeTemporaryFolders);
+
   // Triangles counted independently: for each `f`, its number of vertices minus two.
   it.each([
     ['box.obj', 12],
@@ -105,7 +108,7 @@ describe('loadObj', () => {
   });
 
   it('never reads a texture outside the asset folder (../ or absolute), and says so', async () => {
-    const parent = await mkdtemp(join(tmpdir(), 'kiln-obj-'));
+    const parent = await temporaryFolder();
     const asset = join(parent, 'asset');
     await mkdir(asset);
     await writeFile(join(parent, 'secret.png'), await readFile(join(OBJ, 'spider/SpiderTex.jpg')));
@@ -126,7 +129,7 @@ describe('loadObj', () => {
   });
 
   it('finds a texture case-insensitively through a backslash path, and by base name', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-obj-'));
+    const dir = await temporaryFolder();
     await mkdir(join(dir, 'Tex'));
     const jpeg = await readFile(join(OBJ, 'spider/SpiderTex.jpg'));
     await writeFile(join(dir, 'Tex/Skin.JPG'), jpeg);

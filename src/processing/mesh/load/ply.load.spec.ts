@@ -6,6 +6,7 @@ import {
   meshLoadInputOf,
   seededBytes,
   triangleCount,
+  removeTemporaryFolders,
 } from '../../../../test/support/mesh-load-input';
 import { loadPly } from './ply.load';
 
@@ -13,6 +14,8 @@ const PLY = join(FIXTURES, 'mesh/ply');
 const FILES = ['colors.ply', 'cube_binary.ply', 'cube_uv.ply', 'float-color.ply'];
 
 describe('loadPly', () => {
+  afterAll(removeTemporaryFolders);
+
   // Faces in each body: triangles once, quads twice.
   it.each([
     ['colors.ply', 12, 'PLY 1.0 ascii'], // 2 triangles + 5 quads

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTemporaryFolders, temporaryFolder } from '../../../../test/support/mesh-load-input';
 import { listAssetFiles, resolveReference, type AssetFiles } from './resolve-reference';
 
 const assets: AssetFiles = {
@@ -17,6 +17,8 @@ const assets: AssetFiles = {
 };
 
 describe('resolveReference', () => {
+  afterAll(removeTemporaryFolders);
+
   it.each([
     ['textures/paint.png', 'models/textures/paint.png'], // exact case wins
     ['TEXTURES/PAINT.png', 'models/Textures/Paint.PNG'],
@@ -54,7 +56,7 @@ describe('resolveReference', () => {
 
 describe('listAssetFiles', () => {
   it('lists regular files, not symbolic links (so none leads outside)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-assets-'));
+    const dir = await temporaryFolder();
     await mkdir(join(dir, 'tex'));
     await writeFile(join(dir, 'model.obj'), '');
     await writeFile(join(dir, 'tex/a.png'), '');

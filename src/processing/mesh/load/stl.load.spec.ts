@@ -6,12 +6,15 @@ import {
   meshLoadInputOf,
   seededBytes,
   triangleCount,
+  removeTemporaryFolders,
 } from '../../../../test/support/mesh-load-input';
 import { loadStl } from './stl.load';
 
 const STL = join(FIXTURES, 'mesh/stl');
 
 describe('loadStl', () => {
+  afterAll(removeTemporaryFolders);
+
   // Binary: the count field at byte 80 (and 84 + 50 × count = the file size); ASCII: `facet normal` lines.
   it.each([
     ['Spider_binary.stl', 1368, 'STL binary'],

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTemporaryFolders, temporaryFolder } from '../../../../test/support/mesh-load-input';
 import sharp from 'sharp';
 import { FIXTURES } from '../../../../test/support/fixtures';
 import { listAssetFiles } from './resolve-reference';
@@ -9,6 +9,8 @@ import { TextureFiles, toEmbeddableImage } from './texture-files';
 const IMAGES = join(FIXTURES, 'image');
 
 describe('toEmbeddableImage', () => {
+  afterAll(removeTemporaryFolders);
+
   it('keeps PNG and JPEG bytes as they are', async () => {
     const png = await readFile(join(IMAGES, 'CesiumLogoFlat.png'));
     const jpeg = await readFile(join(IMAGES, 'Collada_Sample.jpg'));
@@ -57,7 +59,7 @@ describe('toEmbeddableImage', () => {
 
 describe('TextureFiles', () => {
   it('reads each file once, and turns missing and unreadable textures into warnings', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'kiln-tex-'));
+    const dir = await temporaryFolder();
     await writeFile(join(dir, 'a.png'), await readFile(join(IMAGES, 'CesiumLogoFlat.png')));
     await writeFile(join(dir, 'broken.jpg'), 'not a jpeg');
     const warnings: string[] = [];
