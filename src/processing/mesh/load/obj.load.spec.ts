@@ -152,6 +152,18 @@ describe('loadObj', () => {
     ).toEqual(['Tex/Skin.JPG', 'flat.jpg']);
   });
 
+  it('stops at the next 8 MB when its signal is aborted, with the signal’s reason', async () => {
+    const input = await meshLoadInputOf('v 0 0 0\n'.repeat(1_200_000), 'big.obj', 'obj');
+    const controller = new AbortController();
+    const stop = new Error('step cancelled');
+    controller.abort(stop);
+    const fractions: number[] = [];
+    await expect(
+      loadObj({ ...input, signal: controller.signal, progress: (f) => fractions.push(f) }),
+    ).rejects.toBe(stop);
+    expect(fractions).toHaveLength(1);
+  });
+
   it('reads quads, n-gons and negative indices, fanned', async () => {
     const input = await meshLoadInputOf(
       'v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv -1 0.5 0\nf -5 -4 -3 -2 -1\nf 1 2 3 4\n',
