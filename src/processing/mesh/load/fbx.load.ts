@@ -7,7 +7,7 @@ import { recordingLoadingManager, revokeObjectUrls, withObjectUrlsRecorded } fro
 import { listAssetFiles } from './resolve-reference';
 import { countTriangles, threeToDocument } from './three-to-document';
 import { recordedTextureImage, TextureFiles } from './texture-files';
-import { readFbxHeader, type FbxHeader } from './fbx-header';
+import { readFbxHeader } from './fbx-header';
 import { repairBinaryFbxLayers } from './fbx-repair';
 
 type FbxLoaderModule = typeof import('three/examples/jsm/loaders/FBXLoader.js');
@@ -82,5 +82,3 @@ export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
     revokeObjectUrls(objectUrls);
   }
 }
-
-export type { FbxHeader };
