@@ -16,6 +16,8 @@ const common = {
     '^(@gltf-transform/(?:core|extensions|functions)|meshoptimizer)$':
       '<rootDir>/test/support/native-modules/$1.cjs',
   },
+  // Typed arrays from Node's realm, so the packages above accept the ones our code makes.
+  setupFiles: ['<rootDir>/test/support/node-realm-typed-arrays.ts'],
   globalSetup: '<rootDir>/test/support/redis.global-setup.ts',
   globalTeardown: '<rootDir>/test/support/redis.global-teardown.ts',
 };
