@@ -1,10 +1,10 @@
 import { PIPELINES, isStepSupported, isTaskTypeSupported } from './pipelines';
 
 describe('PIPELINES', () => {
-  it('runs inspect → render → variants for images, and nothing yet for the other kinds', () => {
+  it('runs inspect → render → variants for images, inspect → convert → optimize → render for meshes, nothing yet for the other kinds', () => {
     expect(PIPELINES).toEqual({
       image: ['inspect', 'render', 'variants'],
-      mesh: [],
+      mesh: ['inspect', 'convert', 'optimize', 'render'],
       'texture-set': [],
       substance: [],
     });
@@ -19,7 +19,9 @@ describe('isStepSupported', () => {
       ),
     ).toBe(true);
     expect(isStepSupported('image', 'convert')).toBe(false);
-    expect(isStepSupported('mesh', 'inspect')).toBe(false);
+    expect(isStepSupported('mesh', 'convert')).toBe(true);
+    expect(isStepSupported('mesh', 'variants')).toBe(false);
+    expect(isStepSupported('texture-set', 'inspect')).toBe(false);
   });
 });
 
