@@ -38,10 +38,13 @@ export class TasksModule {
         AssetsModule,
         ...(role.api ? [AuthModule] : []),
         ...(role.worker
-          ? [ProcessingModule.forRoot({
-              threads: config.workerConcurrency,
-              heapMb: config.workerHeapMb,
-            }), StorageModule]
+          ? [
+              ProcessingModule.forRoot({
+                threads: config.workerConcurrency,
+                heapMb: config.workerHeapMb,
+              }),
+              StorageModule,
+            ]
           : []),
       ],
       controllers: role.api ? [TasksController, AssetTasksController] : [],
