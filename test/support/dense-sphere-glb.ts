@@ -2,7 +2,6 @@ import { Document } from '@gltf-transform/core';
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { meshIO } from '../../src/processing/mesh/mesh-io';
-import { NodeFloat32Array, NodeUint32Array } from './node-typed-arrays';
 
 /**
  * Writes a bumpy UV sphere of about `triangles` triangles (indexed, with normals and texture
@@ -16,9 +15,9 @@ export async function writeDenseSphereGlb(path: string, triangles: number): Prom
   const n = Math.max(2, Math.round(Math.sqrt(triangles / 2)));
   const rows = n + 1;
   const columns = n + 1;
-  const positions = new NodeFloat32Array(rows * columns * 3);
-  const normals = new NodeFloat32Array(rows * columns * 3);
-  const uvs = new NodeFloat32Array(rows * columns * 2);
+  const positions = new Float32Array(rows * columns * 3);
+  const normals = new Float32Array(rows * columns * 3);
+  const uvs = new Float32Array(rows * columns * 2);
   for (let r = 0; r < rows; r++) {
     const theta = (Math.PI * r) / n;
     for (let c = 0; c < columns; c++) {
@@ -33,7 +32,7 @@ export async function writeDenseSphereGlb(path: string, triangles: number): Prom
       uvs.set([c / n, r / n], v * 2);
     }
   }
-  const indices = new NodeUint32Array(n * n * 6);
+  const indices = new Uint32Array(n * n * 6);
   let i = 0;
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {

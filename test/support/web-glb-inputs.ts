@@ -1,17 +1,8 @@
-import { Accessor, ComponentTypeToTypedArray, type GLTF } from '@gltf-transform/core';
+import { type GLTF } from '@gltf-transform/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { meshIO } from '../../src/processing/mesh/mesh-io';
 import { FIXTURES } from './fixtures';
-
-/**
- * `Float32Array` as gltf-transform knows it. Under jest, gltf-transform is Node's own module (see
- * jest.config.js) while a test's globals are jest's: an array made with the test's constructor
- * fails gltf-transform's `instanceof` checks ("Unknown accessor componentType").
- */
-export const GltfFloat32Array = ComponentTypeToTypedArray[
-  Accessor.ComponentType.FLOAT
-] as Float32ArrayConstructor;
 
 /** The glTF fixtures: GLBs `optimize` reads as they are, and folders of `.gltf` + resources. */
 export const GLTF_FIXTURES = join(FIXTURES, 'mesh/gltf');
@@ -48,12 +39,12 @@ export async function wavingQuadSkinGlb(): Promise<Uint8Array> {
   const times = document
     .createAccessor()
     .setType('SCALAR')
-    .setArray(new GltfFloat32Array([0, 0.5, 1]))
+    .setArray(new Float32Array([0, 0.5, 1]))
     .setBuffer(buffer);
   const rotations = document
     .createAccessor()
     .setType('VEC4')
-    .setArray(new GltfFloat32Array([0, 0, 0, 1, 0, 0, s, s, 0, 0, 0, 1]))
+    .setArray(new Float32Array([0, 0, 0, 1, 0, 0, s, s, 0, 0, 0, 1]))
     .setBuffer(buffer);
   const sampler = document.createAnimationSampler().setInput(times).setOutput(rotations);
   const channel = document

@@ -1,14 +1,11 @@
 import { Document } from '@gltf-transform/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import { FIXTURES } from '../../../test/support/fixtures';
 import { meshIO } from './mesh-io';
 import { describeValidatorErrors, validateModel } from './mesh-validate';
 
 // gltf-transform lives in Node's realm (see jest.config.js), where jest's typed arrays are other classes.
-const NodeFloat32Array = runInThisContext('Float32Array') as Float32ArrayConstructor;
-const NodeUint16Array = runInThisContext('Uint16Array') as Uint16ArrayConstructor;
 
 /** One triangle whose indices are `indices` (over three vertices). */
 function triangle(indices: number[]): Document {
@@ -21,14 +18,14 @@ function triangle(indices: number[]): Document {
       document
         .createAccessor()
         .setType('VEC3')
-        .setArray(new NodeFloat32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
+        .setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
         .setBuffer(buffer),
     )
     .setIndices(
       document
         .createAccessor()
         .setType('SCALAR')
-        .setArray(new NodeUint16Array(indices))
+        .setArray(new Uint16Array(indices))
         .setBuffer(buffer),
     );
   document

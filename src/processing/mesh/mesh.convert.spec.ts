@@ -1,7 +1,6 @@
 import { Document } from '@gltf-transform/core';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import { validateBytes } from 'gltf-validator';
 import sharp from 'sharp';
 import { FIXTURES } from '../../../test/support/fixtures';
@@ -15,8 +14,6 @@ import { describeMesh } from './mesh.inspect';
 
 const GLTF = join(FIXTURES, 'mesh/gltf');
 // gltf-transform lives in Node's realm (see jest.config.js), where jest's typed arrays are other classes.
-const NodeFloat32Array = runInThisContext('Float32Array') as Float32ArrayConstructor;
-const NodeUint8Array = runInThisContext('Uint8Array') as Uint8ArrayConstructor;
 
 function load(name: string): Promise<MeshSource> {
   const path = join(GLTF, name);
@@ -38,17 +35,17 @@ function triangleSource(image?: Uint8Array, mimeType = 'image/png', mode = 4): M
   const positions = document
     .createAccessor()
     .setType('VEC3')
-    .setArray(new NodeFloat32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
+    .setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
     .setBuffer(buffer);
   const uvs = document
     .createAccessor()
     .setType('VEC2')
-    .setArray(new NodeFloat32Array([0, 0, 1, 0, 0, 1]))
+    .setArray(new Float32Array([0, 0, 1, 0, 0, 1]))
     .setBuffer(buffer);
   const material = document.createMaterial('paint');
   if (image) {
     material.setBaseColorTexture(
-      document.createTexture('paint').setImage(new NodeUint8Array(image)).setMimeType(mimeType),
+      document.createTexture('paint').setImage(new Uint8Array(image)).setMimeType(mimeType),
     );
   }
   const primitive = document
@@ -197,9 +194,7 @@ describe('buildModelGlb', () => {
   it('fails a model whose positions are NaN as MESH_EMPTY', async () => {
     const source = triangleSource();
     const [primitive] = source.document.getRoot().listMeshes()[0].listPrimitives();
-    primitive
-      .getAttribute('POSITION')
-      ?.setArray(new NodeFloat32Array([0, 0, 0, NaN, 0, 0, 0, 1, 0]));
+    primitive.getAttribute('POSITION')?.setArray(new Float32Array([0, 0, 0, NaN, 0, 0, 0, 1, 0]));
     await expect(buildModelGlb(source, quiet.progress, quiet.signal)).rejects.toMatchObject({
       code: 'MESH_EMPTY',
     });

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { runInThisContext } from 'node:vm';
 import { Document } from '@gltf-transform/core';
 import { FIXTURES } from '../../../test/support/fixtures';
 import { useStepWorkspace } from '../../../test/support/step-workspace';
@@ -10,7 +9,6 @@ import { describeMesh, inspectMesh, type MeshMetadata } from './mesh.inspect';
 
 const GLTF = join(FIXTURES, 'mesh/gltf');
 // gltf-transform lives in Node's realm (see jest.config.js), where jest's Float32Array is another class.
-const NodeFloat32Array = runInThisContext('Float32Array') as Float32ArrayConstructor;
 
 function load(name: string): Promise<MeshSource> {
   const path = join(GLTF, name);
@@ -144,7 +142,7 @@ describe('describeMesh', () => {
     const positions = document
       .createAccessor()
       .setType('VEC3')
-      .setArray(new NodeFloat32Array([0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 2, 0, 0]))
+      .setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 2, 0, 0]))
       .setBuffer(buffer);
     const mesh = document.createMesh();
     for (const mode of [0, 1, 3, 4, 5, 6]) {

@@ -6,7 +6,6 @@ import sharp from 'sharp';
 import {
   animatedMorphCubeGlb,
   GLTF_FIXTURES,
-  GltfFloat32Array,
   wavingQuadSkinGlb,
 } from '../../../test/support/web-glb-inputs';
 import type { StepContext, StepResult } from '../step.types';
@@ -278,7 +277,7 @@ describe('optimizeMesh', () => {
     const position = document
       .createAccessor()
       .setType('VEC3')
-      .setArray(new GltfFloat32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
+      .setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, 1, 0]))
       .setBuffer(buffer);
     const mesh = document
       .createMesh()

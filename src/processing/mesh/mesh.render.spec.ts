@@ -3,7 +3,6 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FIXTURES } from '../../../test/support/fixtures';
-import { NodeFloat32Array } from '../../../test/support/node-typed-arrays';
 import { useStepWorkspace } from '../../../test/support/step-workspace';
 import type { StepRequest } from '../step.types';
 import { renderMesh } from './mesh.render';
@@ -197,7 +196,7 @@ describe('renderMesh', () => {
     const positions = document
       .createAccessor()
       .setType('VEC3')
-      .setArray(new NodeFloat32Array([0, 0, 0, 1, 1, 1, 2, 2, 2]))
+      .setArray(new Float32Array([0, 0, 0, 1, 1, 1, 2, 2, 2]))
       .setBuffer(document.createBuffer());
     const mesh = document
       .createMesh()
@@ -220,7 +219,7 @@ describe('renderMesh', () => {
     const positions = document
       .createAccessor()
       .setType('VEC3')
-      .setArray(new NodeFloat32Array([0, 0, 0, 1, 0, 0, 0, NaN, 0]))
+      .setArray(new Float32Array([0, 0, 0, 1, 0, 0, 0, NaN, 0]))
       .setBuffer(document.createBuffer());
     const mesh = document
       .createMesh('tri')

@@ -2,7 +2,6 @@ import { Document, type GLTF, type Primitive } from '@gltf-transform/core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIXTURES } from '../../../../test/support/fixtures';
-import { NodeFloat32Array, NodeUint32Array } from '../../../../test/support/node-typed-arrays';
 import { meshIO } from '../mesh-io';
 import { buildRenderScene } from './render-scene';
 
@@ -36,7 +35,7 @@ function singlePrimitive(
       document
         .createAccessor()
         .setType('VEC3')
-        .setArray(new NodeFloat32Array(positions))
+        .setArray(new Float32Array(positions))
         .setBuffer(buffer),
     );
   if (indices) {
@@ -44,7 +43,7 @@ function singlePrimitive(
       document
         .createAccessor()
         .setType('SCALAR')
-        .setArray(new NodeUint32Array(indices))
+        .setArray(new Uint32Array(indices))
         .setBuffer(buffer),
     );
   }
