@@ -51,7 +51,9 @@ describe('loadDae', () => {
     );
     const source = await loadDae(input);
     expect(source.document.getRoot().listTextures()).toEqual([]);
-    expect(source.warnings).toEqual(['duck.dae: texture "./duckCM.tga" not found in the upload']);
+    expect(source.warnings).toEqual([
+      'duck.dae: texture "./duckCM.tga" is not found in the upload',
+    ]);
   });
 
   it('turns a Z-up file Y-up: what was +Z tall is +Y tall', async () => {

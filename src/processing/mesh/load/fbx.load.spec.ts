@@ -90,7 +90,7 @@ describe('loadFbx', () => {
     expect(source.document.getRoot().listTextures()).toEqual([]);
     expect([...source.warnings].sort()).toEqual(
       ['SpiderTex.jpg', 'drkwood2.jpg', 'engineflare1.jpg', 'wal67ar_small.jpg']
-        .map((name) => `spider.fbx: texture "${name}" not found in the upload`)
+        .map((name) => `spider.fbx: texture "${name}" is not found in the upload`)
         .sort(),
     );
   });

@@ -108,7 +108,7 @@ describe('loadGltf', () => {
     ],
     [
       'MissingBin/BoxTextured.gltf',
-      'needs the buffer "BoxTextured0.bin" (buffers[0]), which is not among the asset\'s files',
+      'needs the buffer "BoxTextured0.bin" (buffers[0]), which is not found in the upload',
     ],
     ['RecursiveNodes.gltf', 'NODE_LOOP at /nodes/0'],
     ['wrongTypes/badArray.gltf', 'TYPE_MISMATCH at /meshes/0/primitives'],
@@ -188,13 +188,13 @@ describe('loadGltf', () => {
     }
 
     it.each([
-      ['../../outside.png', "it leads outside the asset's folder"],
-      ['..\\..\\outside.png', "it leads outside the asset's folder"],
-      ['%2e%2e/%2e%2e/outside.png', "it leads outside the asset's folder"],
-      ['../../etc/passwd', "it leads outside the asset's folder"],
-      ['/etc/passwd', 'it is an absolute path or a URL'],
-      ['file:///etc/passwd', 'it is an absolute path or a URL'],
-      ['C:\\Windows\\win.ini', 'it is an absolute path or a URL'],
+      ['../../outside.png', "points outside the upload's folder, not followed"],
+      ['..\\..\\outside.png', "points outside the upload's folder, not followed"],
+      ['%2e%2e/%2e%2e/outside.png', "points outside the upload's folder, not followed"],
+      ['../../etc/passwd', "points outside the upload's folder, not followed"],
+      ['/etc/passwd', 'is an absolute path, not followed'],
+      ['file:///etc/passwd', 'is an absolute path, not followed'],
+      ['C:\\Windows\\win.ini', 'is an absolute path, not followed'],
     ])(
       'never reads the image "%s": a warning, and the texture is left out',
       async (uri, reason) => {
@@ -202,7 +202,7 @@ describe('loadGltf', () => {
         const reads = jest.spyOn(fs, 'readFile');
         const source = await loadModel(await writeModel(uri));
         expect(source.warnings).toEqual([
-          `The image "${uri}" (images[0]) was not read: ${reason}; its texture was left out.`,
+          `The image "${uri}" (images[0]) ${reason}; its texture was left out.`,
         ]);
         expect(source.document.getRoot().listTextures()).toEqual([]);
         expect(source.document.getRoot().listMaterials()[0].getBaseColorTexture()).toBeNull();
@@ -216,7 +216,7 @@ describe('loadGltf', () => {
       const uri = join(root, 'outside.png');
       const source = await loadModel(await writeModel(uri));
       expect(source.warnings).toEqual([
-        `The image "${uri}" (images[0]) was not read: it is an absolute path or a URL; its texture was left out.`,
+        `The image "${uri}" (images[0]) is an absolute path, not followed; its texture was left out.`,
       ]);
       expect(source.document.getRoot().listTextures()).toEqual([]);
     });
@@ -226,7 +226,7 @@ describe('loadGltf', () => {
       async (uri) => {
         const source = await loadModel(await writeModel(uri));
         expect(source.warnings).toEqual([
-          `The image "${uri}" (images[0]) is not among the asset's files; its texture was left out.`,
+          `The image "${uri}" (images[0]) is not found in the upload; its texture was left out.`,
         ]);
         expect(counts(source)).toMatchObject({ triangles: 1, textures: 0 });
       },
@@ -273,20 +273,23 @@ describe('loadGltf', () => {
       }
       const source = await loadModel(await writeModel('textures/arrow.png'));
       expect(source.warnings).toEqual([
-        `The image "textures/arrow.png" (images[0]) is not among the asset's files; its texture was left out.`,
+        `The image "textures/arrow.png" (images[0]) is not found at that path, and 2 files in the upload have its name; its texture was left out.`,
       ]);
     });
 
-    it('reads an external buffer case-insensitively, and fails naming a buffer that leaves the folder', async () => {
+    it("reads an external buffer case-insensitively, a buffer that leaves the folder only as the asset's file of its name, and fails naming one it has not", async () => {
       await copyFile(png, join(asset, 'scene', 'arrow.png'));
       expect(counts(await loadModel(await writeModel('arrow.png', 'tri.bin')))).toMatchObject({
         triangles: 1,
         textures: 1,
       });
-      const error = await failure(loadModel(await writeModel('arrow.png', '../../tri.bin')));
+      expect(counts(await loadModel(await writeModel('arrow.png', '../../tri.bin')))).toMatchObject(
+        { triangles: 1 },
+      );
+      const error = await failure(loadModel(await writeModel('arrow.png', '../../other.bin')));
       expect(error.code).toBe('MESH_PARSE_FAILED');
       expect(error.message).toBe(
-        `scene/tri.gltf needs the buffer "../../tri.bin" (buffers[0]), which was not read: it leads outside the asset's folder. Upload it together with the model, in the same folder.`,
+        `scene/tri.gltf needs the buffer "../../other.bin" (buffers[0]), which points outside the upload's folder, not followed. Upload it together with the model, in the same folder.`,
       );
     });
   });

@@ -7,7 +7,8 @@ import { resolveInside } from '../../step-folder';
 import { meshParseFailed, meshUnsupported } from '../mesh-errors';
 import { meshIO } from '../mesh-io';
 import { describeValidatorErrors, runGltfValidator } from '../mesh-validate';
-import { decodeDataUri, resolveReference } from './gltf-references';
+import { decodeDataUri } from './data-uri';
+import { type AssetFiles, assetPath, listAssetFiles, resolveReference } from './resolve-reference';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 
 /**
@@ -219,11 +220,12 @@ async function resolveResources(
   if (container.bin) resources[GLB_BUFFER] = container.bin;
   const warnings: string[] = [];
   const droppedImages = new Set<number>();
+  const assets: AssetListing = {}; // listed on the first external uri, once
   const { buffers, images } = container.json;
   for (const [index, buffer] of listOf(buffers).entries()) {
     const uri = uriOf(buffer);
     if (uri === undefined || Object.hasOwn(resources, uri)) continue;
-    const bytes = await readResource(inputDir, primary, uri);
+    const bytes = await readResource(inputDir, primary, uri, assets);
     if (typeof bytes === 'string') {
       throw meshParseFailed(
         `${primary} needs the buffer "${uri}" (buffers[${index}]), which ${bytes}. Upload it together with the model, in the same folder.`,
@@ -234,7 +236,7 @@ async function resolveResources(
   for (const [index, image] of listOf(images).entries()) {
     const uri = uriOf(image);
     if (uri === undefined || Object.hasOwn(resources, uri)) continue;
-    const bytes = await readResource(inputDir, primary, uri);
+    const bytes = await readResource(inputDir, primary, uri, assets);
     if (typeof bytes === 'string') {
       droppedImages.add(index);
       resources[uri] = new Uint8Array(0); // read as "no image": the texture is removed afterwards
@@ -253,12 +255,18 @@ async function readResource(
   inputDir: string,
   primary: string,
   uri: string,
+  assets: AssetListing,
 ): Promise<Uint8Array<ArrayBuffer> | string> {
   if (uri.startsWith('data:')) return decodeDataUri(uri) ?? 'is a malformed data: URI';
-  const found = await resolveReference(inputDir, primary, uri);
-  if (found.kind === 'refused') return `was not read: ${found.reason}`;
-  if (found.kind === 'missing') return "is not among the asset's files";
-  return new Uint8Array(await readFile(found.path));
+  assets.listing ??= listAssetFiles(inputDir);
+  const found = resolveReference(await assets.listing, primary, uri);
+  if (!found.found) return found.problem;
+  return new Uint8Array(await readFile(assetPath(await assets.listing, found.path)));
+}
+
+/** The asset's files, listed when a uri first needs them. */
+interface AssetListing {
+  listing?: Promise<AssetFiles>;
 }
 
 function listOf(value: unknown): unknown[] {

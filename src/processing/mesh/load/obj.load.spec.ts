@@ -204,7 +204,7 @@ describe('loadObj', () => {
     const source = await loadObj(input);
     expect(triangleCount(source.document)).toBe(1);
     expect(source.warnings).toEqual([
-      'half.obj: material library "cube_usemtl.mtl" not found in the upload',
+      'half.obj: material library "cube_usemtl.mtl" is not found in the upload',
       'half.obj: material "mtl3" is not defined (cube_usemtl.mtl); the default material is used',
       'half.obj: 1 face(s) with fewer than 3 vertices skipped', // the face cut in two
     ]);

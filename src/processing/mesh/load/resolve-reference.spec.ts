@@ -38,9 +38,9 @@ describe('resolveReference', () => {
     ['../../etc/passwd', "points outside the upload's folder, not followed"],
     ['/etc/passwd', 'is an absolute path, not followed'],
     ['C:\\Windows\\win.ini', 'is an absolute path, not followed'],
-    ['missing.png', 'not found in the upload'],
-    ['dup.png', 'not found at that path, and 2 files in the upload have its name'],
-    ['', 'an empty file name'],
+    ['missing.png', 'is not found in the upload'],
+    ['dup.png', 'is not found at that path, and 2 files in the upload have its name'],
+    ['', 'is an empty file name'],
   ])('does not follow %s: %s', (reference, problem) => {
     expect(resolveReference(assets, 'models/car.mtl', reference)).toEqual({
       found: false,

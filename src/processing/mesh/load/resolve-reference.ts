@@ -9,7 +9,7 @@ export interface AssetFiles {
   files: readonly string[];
 }
 
-/** Where a reference led: a file inside the asset, or nothing, with the reason a person reads. */
+/** Where a reference led: a file inside the asset, or nothing, with why (a phrase after the name: `is not found in the upload`). */
 export type ResolvedReference =
   { found: true; path: string; byBaseName: boolean } | { found: false; problem: string };
 
@@ -58,7 +58,7 @@ export function resolveReference(
   reference: string,
 ): ResolvedReference {
   const written = reference.trim();
-  if (written === '') return { found: false, problem: 'an empty file name' };
+  if (written === '') return { found: false, problem: 'is an empty file name' };
   const path = decodeUri(written).replace(/\\/g, '/');
   const absolute = /^(?:[a-z]:|\/)/i.test(path) || /^[a-z][a-z0-9+.-]+:\/\//i.test(path);
   let problem: string | undefined;
@@ -79,13 +79,13 @@ export function resolveReference(
     return { found: true, path: sameName[0], byBaseName: true };
   }
   if (sameName.length > 1) {
-    problem ??= 'not found at that path';
+    problem ??= 'is not found at that path';
     return {
       found: false,
       problem: `${problem}, and ${sameName.length} files in the upload have its name`,
     };
   }
-  return { found: false, problem: problem ?? 'not found in the upload' };
+  return { found: false, problem: problem ?? 'is not found in the upload' };
 }
 
 /** The full path of a resolved file. */

@@ -69,7 +69,7 @@ describe('TextureFiles', () => {
     expect(await textures.fromReference('m.mtl', 'missing.png')).toBeUndefined();
     expect(await textures.fromReference('m.mtl', 'broken.jpg')).toBeUndefined();
     expect(warnings).toEqual([
-      'm.mtl: texture "missing.png" not found in the upload',
+      'm.mtl: texture "missing.png" is not found in the upload',
       'm.mtl: texture "broken.jpg" (broken.jpg) is not an image format Kiln reads (PNG, JPEG, TGA, WebP, GIF, TIFF, AVIF)',
     ]);
   });
