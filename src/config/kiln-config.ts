@@ -20,6 +20,8 @@ export interface KilnConfig {
   readonly zipMaxBytes: number;
   readonly zipMaxRatio: number;
   readonly workerConcurrency: number;
+  /** Nice value of a worker process's threads but its main one (0 = unchanged); see thread-priority.ts. */
+  readonly workerNice: number;
   readonly stepTimeoutMs: number;
   readonly progressHz: number;
   readonly shutdownGraceMs: number;
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       int(1, 256),
       'a whole number from 1 to 256',
     ),
+    workerNice: read('KILN_WORKER_NICE', 10, int(0, 19), 'a whole number from 0 to 19'),
     stepTimeoutMs: read(
       'KILN_STEP_TIMEOUT_MS',
       300_000,

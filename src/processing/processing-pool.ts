@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 // running one step per pool thread, and a 4096² PNG decodes sequentially anyway.
 import 'sharp';
 import { ProcessingError } from './processing.error';
+import { lowerOtherThreadsPriority } from './thread-priority';
 import {
   STEP_CRASHED,
   errorMessage,
@@ -26,6 +27,11 @@ export const PROCESSING_WORKER_FILE = Symbol('PROCESSING_WORKER_FILE');
 export interface ProcessingPoolOptions {
   /** Worker threads, started up front: one step runs on each at a time. */
   threads: number;
+  /**
+   * Nice value for every thread but the main one (`KILN_WORKER_NICE`), so the event loop keeps a
+   * core while the image work fills the others; 0 leaves priorities alone. See thread-priority.ts.
+   */
+  niceness?: number;
 }
 export const PROCESSING_POOL_OPTIONS = Symbol('PROCESSING_POOL_OPTIONS');
 
@@ -58,9 +64,12 @@ export interface StepRunOptions {
 @Injectable()
 export class ProcessingPool implements OnApplicationShutdown {
   private readonly piscina: Piscina<StepTask, StepOutcome>;
+  private readonly niceness: number;
+  /** Whether a thread may have appeared since the priorities were last lowered. */
+  private threadsToLower = true;
 
   constructor(
-    @Inject(PROCESSING_POOL_OPTIONS) { threads }: ProcessingPoolOptions,
+    @Inject(PROCESSING_POOL_OPTIONS) { threads, niceness = 0 }: ProcessingPoolOptions,
     // step.worker.js beside this file: present in dist/, absent under ts-jest (tests pass their own).
     @Optional()
     @Inject(PROCESSING_WORKER_FILE)
@@ -72,6 +81,9 @@ export class ProcessingPool implements OnApplicationShutdown {
       maxThreads: threads,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
     });
+    this.niceness = niceness;
+    // A thread replacing one that crashed or was stopped starts at the main thread's priority.
+    this.piscina.on('workerCreate', () => (this.threadsToLower = true));
   }
 
   /** Runs the request's steps in one thread; resolves when all succeeded, else throws a ProcessingError. */
@@ -80,6 +92,12 @@ export class ProcessingPool implements OnApplicationShutdown {
     { signal, timeoutMs, onProgress, onStepDone }: StepRunOptions,
   ): Promise<void> {
     signal.throwIfAborted();
+    if (this.threadsToLower) {
+      // Before the step, not at start-up: by now libuv's threads exist (the task's folder was
+      // laid out with them), and the libvips threads they start for this step inherit the value.
+      this.threadsToLower = false;
+      lowerOtherThreadsPriority(this.niceness);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     const { port1, port2 } = new MessageChannel();
     const deliver = (message: unknown) => {

@@ -38,7 +38,13 @@ export class TasksModule {
         AssetsModule,
         ...(role.api ? [AuthModule] : []),
         ...(role.worker
-          ? [ProcessingModule.forRoot({ threads: config.workerConcurrency }), StorageModule]
+          ? [
+              ProcessingModule.forRoot({
+                threads: config.workerConcurrency,
+                niceness: config.workerNice,
+              }),
+              StorageModule,
+            ]
           : []),
       ],
       controllers: role.api ? [TasksController, AssetTasksController] : [],
