@@ -5,8 +5,10 @@
 // runs the built app with --cpu-prof, N sessions × M uploads, then sums the main thread's
 // self time by package (node_modules/<pkg>, or kiln:<module> for dist/<module>) and lists the
 // top functions with the caller that led to them. Not part of run-all (profiling slows Kiln).
+// `--large N`: instead, N 4096² PNG uploads one after another (bench/large-png.mjs' task path).
+// `--threads`: also analyse every worker thread's profile (the piscina pool threads' JS).
 //
-//   node bench/profile.mjs [--sessions 10] [--per 30]
+//   node bench/profile.mjs [--sessions 10] [--per 30] [--large N] [--threads]
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
@@ -25,6 +27,8 @@ import { fmt, table } from './lib/stats.mjs';
 
 const SESSIONS = Number(argValue('--sessions') ?? 10);
 const PER = Number(argValue('--per') ?? 30);
+const LARGE = Number(argValue('--large') ?? 0);
+const THREADS = process.argv.includes('--threads');
 
 function argValue(name) {
   const i = process.argv.indexOf(name);
@@ -42,9 +46,11 @@ await withCleanup(async (onCleanup) => {
     console.log(`deleted ${await deleteKeys(redis.url, keyPrefix)} keys under ${keyPrefix}:`),
   );
   const fixture = join(FIXTURES, 'image', 'CesiumLogoFlat.png');
-  const image = existsSync(fixture)
-    ? fixture
-    : (await generatePng(join(work, 'small.png'), 256)).path;
+  const image = LARGE
+    ? (await generatePng(join(work, 'large.png'), 4096)).path
+    : existsSync(fixture)
+      ? fixture
+      : (await generatePng(join(work, 'small.png'), 256)).path;
   const profDir = join(work, 'cpuprofile');
   const kiln = await startKiln({
     redisUrl: redis.url,
@@ -61,14 +67,20 @@ await withCleanup(async (onCleanup) => {
     return { user, socket: await connectSocket(kiln.baseUrl, user.token) };
   });
   const t0 = performance.now();
+  const perSession = LARGE || PER;
   await Promise.all(
-    sessions.map(async ({ user, socket }) => {
+    sessions.slice(0, LARGE ? 1 : SESSIONS).map(async ({ user, socket }) => {
       const ids = [];
-      for (let i = 0; i < PER; i++) {
+      for (let i = 0; i < perSession; i++) {
         const response = await upload(kiln.baseUrl, user.token, [
           { path: image, filename: 'p.png' },
         ]);
         ids.push(expectStatus(response, 201, 'upload').assets[0].taskId);
+        if (LARGE)
+          await socket.waitFor(
+            (e) => e.name === 'task.succeeded' && e.payload.taskId === ids.at(-1),
+            120_000,
+          );
       }
       for (const id of ids)
         await socket.waitFor(
@@ -79,19 +91,26 @@ await withCleanup(async (onCleanup) => {
     }),
   );
   const ms = performance.now() - t0;
+  const tasks = LARGE || SESSIONS * PER;
   console.log(
-    `${SESSIONS * PER} tasks in ${fmt(ms)} ms (${fmt((SESSIONS * PER) / (ms / 1000), 1)} tasks/s, slowed by profiling)`,
+    `${tasks} tasks in ${fmt(ms)} ms (${fmt(tasks / (ms / 1000), 1)} tasks/s, slowed by profiling)`,
   );
   await kiln.stop();
   stopped = true;
 
-  const mainProfile = readdirSync(profDir)
+  const files = readdirSync(profDir)
     .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(profDir, f))
-    .find((f) => /\.0\.\d+\.cpuprofile$/.test(f)); // thread 0 = the main thread
-  const profile = JSON.parse(readFileSync(mainProfile, 'utf8'));
+    .map((f) => join(profDir, f));
+  const mainProfile = files.find((f) => /\.0\.\d+\.cpuprofile$/.test(f)); // thread 0 = the main thread
+  for (const file of THREADS ? files : [mainProfile]) report(file, file === mainProfile);
+});
+
+function report(file, isMain) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
   const { byPackage, top, busyMs } = analyse(profile);
-  console.log(`\nmain thread busy ${fmt(busyMs)} ms over the whole run (start-up included)\n`);
+  if (!isMain && busyMs < 50) return; // a thread that hardly ran (e.g. an idle pool thread)
+  const thread = isMain ? 'main thread' : `thread ${/\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1]}`;
+  console.log(`\n${thread} busy ${fmt(busyMs)} ms over the whole run (start-up included)\n`);
   console.log(
     table(
       ['package', 'self ms', '%'],
@@ -104,7 +123,7 @@ await withCleanup(async (onCleanup) => {
       top.slice(0, 20).map(([k, v, via]) => [k, fmt(v), via]),
     )}`,
   );
-});
+}
 
 function analyse(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -10,6 +10,8 @@
 //   most SHARED_DECODE_MAX_PIXELS is decoded once into 8-bit sRGB pixels in memory, and the three
 //   steps (inspect, render, variants) each run one pipeline over that copy — one after another,
 //   or all at once when the compiled pipeline runs them with Promise.all/allSettled (d58722c);
+//   when the build exports sharedDecodeSide() (issue 11 perf), that decode is shrunk while it
+//   decodes to the largest side the steps make (2048 for a `process` task), as the build does;
 // - older builds: each step opens the file again (metadata(), then one pipeline that decodes it).
 // The strategy found is in the results (`strategy`), so a later change of the app shows.
 import { createHash, randomBytes } from 'node:crypto';
@@ -29,6 +31,11 @@ export function loadImageSettings() {
   const { STEP_OPTION_SCHEMAS } = requireFromRepo('./dist/processing/step-options.js');
   const pipelineJs = join(REPO_ROOT, 'dist', 'processing', 'image', 'image.pipeline.js');
   const sharedDecode = typeof decode.decodeOnce === 'function';
+  const pipeline = existsSync(pipelineJs) ? dist('image.pipeline.js') : {};
+  const decodeSide =
+    typeof pipeline.sharedDecodeSide === 'function'
+      ? pipeline.sharedDecodeSide(['inspect', 'render', 'variants'], {})
+      : undefined;
   const concurrentSteps =
     sharedDecode &&
     existsSync(pipelineJs) &&
@@ -37,8 +44,9 @@ export function loadImageSettings() {
     strategy: !sharedDecode
       ? 'a decode per step'
       : concurrentSteps
-        ? 'one shared decode, then the steps at once'
+        ? `one shared decode${decodeSide ? ` shrunk to ≤${decodeSide}` : ''}, then the steps at once`
         : 'one shared decode, then the steps one after another',
+    decodeSide,
     concurrentSteps,
     pixelLimit: decode.IMAGE_PIXEL_LIMIT,
     sampleSize: IMAGE_INSPECT_DEFAULTS.dominantSampleSize,
@@ -81,14 +89,16 @@ async function openImage(input, s) {
   return { meta, format, pipeline: () => sharp(input, options) };
 }
 
-/** decodeOnce(): 8-bit sRGB pixels in memory, for the steps to share. */
+/** decodeOnce(): 8-bit sRGB pixels in memory (shrunk to s.decodeSide, as the build), for the steps to share. */
 async function decodeOnce(image, s) {
   const { meta, format } = image;
   if (!DECODE_ONCE_FORMATS.has(format) || meta.width * meta.height > s.sharedDecodeMaxPixels) {
     return image;
   }
-  const { data, info } = await image
-    .pipeline()
+  const pipeline = image.pipeline();
+  if (s.decodeSide && Math.max(meta.autoOrient.width, meta.autoOrient.height) > s.decodeSide)
+    pipeline.resize(s.decodeSide, s.decodeSide, INSIDE);
+  const { data, info } = await pipeline
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });

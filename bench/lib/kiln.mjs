@@ -22,6 +22,7 @@ const KEEP_OUTPUT = 64 * 1024;
  * @param {Record<string,string>} [o.env]
  * @param {string[]} [o.nodeArgs] e.g. ['--cpu-prof', '--cpu-prof-dir', dir] to profile
  * @param {string[]} [o.launcher] a command that execs node, e.g. ['nice', '-n', '10']
+ * @param {string} [o.main] another build's main.js (an A/B of two builds), else this one's dist/
  */
 export async function startKiln({
   redisUrl,
@@ -32,12 +33,9 @@ export async function startKiln({
   env = {},
   nodeArgs = [],
   launcher = [],
+  main = DIST_MAIN,
 }) {
-  const args = [
-    ...nodeArgs,
-    ...(eldFile ? ['--import', pathToFileURL(ELD_PROBE).href] : []),
-    DIST_MAIN,
-  ];
+  const args = [...nodeArgs, ...(eldFile ? ['--import', pathToFileURL(ELD_PROBE).href] : []), main];
   const [command, ...commandArgs] = [...launcher, process.execPath, ...args];
   const child = spawn(command, commandArgs, {
     cwd: REPO_ROOT,

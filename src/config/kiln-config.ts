@@ -23,6 +23,8 @@ export interface KilnConfig {
   readonly workerConcurrency: number;
   /** Each worker thread's JS heap cap, MiB; a task over it fails `…_TOO_LARGE` (KILN_WORKER_HEAP_MB). */
   readonly workerHeapMb: number;
+  /** Nice value of a worker process's threads but its main one (0 = unchanged); see thread-priority.ts. */
+  readonly workerNice: number;
   readonly stepTimeoutMs: number;
   readonly progressHz: number;
   readonly shutdownGraceMs: number;
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       int(64, 65_536),
       'a number of MiB from 64 to 65536',
     ),
+    workerNice: read('KILN_WORKER_NICE', 10, int(0, 19), 'a whole number from 0 to 19'),
     stepTimeoutMs: read(
       'KILN_STEP_TIMEOUT_MS',
       300_000,

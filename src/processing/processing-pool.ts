@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 // running one step per pool thread, and a 4096² PNG decodes sequentially anyway.
 import 'sharp';
 import { ProcessingError } from './processing.error';
+import { lowerOtherThreadsPriority } from './thread-priority';
 import {
   STEP_CRASHED,
   errorMessage,
@@ -28,6 +29,11 @@ export interface ProcessingPoolOptions {
   threads: number;
   /** Each thread's JS heap cap in MiB (`KILN_WORKER_HEAP_MB`); `WORKER_MAX_OLD_GENERATION_MB` if absent. */
   heapMb?: number;
+  /**
+   * Nice value for every thread but the main one (`KILN_WORKER_NICE`), so the event loop keeps a
+   * core while the image work fills the others; 0 leaves priorities alone. See thread-priority.ts.
+   */
+  niceness?: number;
 }
 export const PROCESSING_POOL_OPTIONS = Symbol('PROCESSING_POOL_OPTIONS');
 
@@ -69,10 +75,13 @@ export interface StepRunOptions {
 export class ProcessingPool implements OnApplicationShutdown {
   private readonly piscina: Piscina<StepTask, StepOutcome>;
   private readonly heapMb: number;
+  private readonly niceness: number;
+  /** Whether a thread may have appeared since the priorities were last lowered. */
+  private threadsToLower = true;
 
   constructor(
     @Inject(PROCESSING_POOL_OPTIONS)
-    { threads, heapMb = WORKER_MAX_OLD_GENERATION_MB }: ProcessingPoolOptions,
+    { threads, heapMb = WORKER_MAX_OLD_GENERATION_MB, niceness = 0 }: ProcessingPoolOptions,
     // step.worker.js beside this file: present in dist/, absent under ts-jest (tests pass their own).
     @Optional()
     @Inject(PROCESSING_WORKER_FILE)
@@ -85,6 +94,9 @@ export class ProcessingPool implements OnApplicationShutdown {
       maxThreads: threads,
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
+    this.niceness = niceness;
+    // A thread replacing one that crashed or was stopped starts at the main thread's priority.
+    this.piscina.on('workerCreate', () => (this.threadsToLower = true));
   }
 
   /** Runs the request's steps in one thread; resolves when all succeeded, else throws a ProcessingError. */
@@ -93,6 +105,12 @@ export class ProcessingPool implements OnApplicationShutdown {
     { signal, timeoutMs, onProgress, onStepDone }: StepRunOptions,
   ): Promise<void> {
     signal.throwIfAborted();
+    if (this.threadsToLower) {
+      // Before the step, not at start-up: by now libuv's threads exist (the task's folder was
+      // laid out with them), and the libvips threads they start for this step inherit the value.
+      this.threadsToLower = false;
+      lowerOtherThreadsPriority(this.niceness);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     const { port1, port2 } = new MessageChannel();
     let lastStepIndex = 0; // the step a thread that dies was most likely in

@@ -42,6 +42,7 @@ export class TasksModule {
               ProcessingModule.forRoot({
                 threads: config.workerConcurrency,
                 heapMb: config.workerHeapMb,
+                niceness: config.workerNice,
               }),
               StorageModule,
             ]

@@ -7,7 +7,7 @@ import { PIPELINES } from '../pipelines';
 import { StepFailedError, toStepFailure } from '../step-outcome';
 import type { PipelineContext, PipelineRequest, StepName, StepResult } from '../step.types';
 import { decodeOnce, openImage } from './image-decode';
-import { IMAGE_STEPS, runImagePipeline } from './image.pipeline';
+import { IMAGE_STEPS, runImagePipeline, sharedDecodeSide } from './image.pipeline';
 
 describe('runImagePipeline', () => {
   let workDir: string;
@@ -128,6 +128,24 @@ describe('runImagePipeline', () => {
     expect(await decodeOnce(jpeg)).toBe(jpeg);
     const { width, height, channels } = await (await decodeOnce(png)).pipeline().metadata();
     expect({ width, height, channels }).toEqual({ width: 211, height: 211, channels: 3 });
+  });
+
+  it("shrinks the shared decode to the largest side its steps make, keeping the file's size as the image's", async () => {
+    const png = await openImage(join(IMAGES, 'CesiumLogoFlat.png'), 'CesiumLogoFlat.png');
+    const shrunk = await decodeOnce(png, 100);
+    const { width, height } = await shrunk.pipeline().metadata();
+    expect({ width, height }).toEqual({ width: 100, height: 100 });
+    expect({ width: shrunk.width, height: shrunk.height }).toEqual({ width: 211, height: 211 });
+    const whole = await (await decodeOnce(png, 512)).pipeline().metadata();
+    expect({ width: whole.width, height: whole.height }).toEqual({ width: 211, height: 211 });
+  });
+
+  it('needs, of a process task, the preview side; of inspect alone, its 256 px colour sample', () => {
+    expect(sharedDecodeSide([...PIPELINES.image], {})).toBe(2048);
+    expect(sharedDecodeSide([...PIPELINES.image], { size: 4096, maxSize: 1000 })).toBe(4096);
+    expect(sharedDecodeSide(['inspect', 'render'], {})).toBe(512);
+    expect(sharedDecodeSide(['inspect'], {})).toBe(256);
+    expect(sharedDecodeSide(['render', 'variants'], { size: 'big' })).toBeUndefined();
   });
 
   it.each(['convert', 'optimize', 'pack'] as const)(

@@ -1,6 +1,6 @@
 import { stepNotSupported } from '../pipelines';
 import { primaryPath } from '../step-folder';
-import { pickStepOptions } from '../step-options';
+import { parseStepOptions, pickStepOptions } from '../step-options';
 import { StepFailedError } from '../step-outcome';
 import type {
   PipelineContext,
@@ -11,7 +11,7 @@ import type {
   StepResult,
 } from '../step.types';
 import { decodeOnce, openImage, type DecodedImage } from './image-decode';
-import { inspectImage } from './image.inspect';
+import { IMAGE_INSPECT_DEFAULTS, inspectImage } from './image.inspect';
 import { renderImage } from './image.render';
 import { buildImageVariants } from './image.variants';
 
@@ -27,6 +27,30 @@ export const IMAGE_STEPS: Readonly<Partial<Record<StepName, ImageStepRunner>>> =
   render: (request, ctx, source) => renderImage(request, ctx, { source }),
   variants: (request, ctx, source) => buildImageVariants(request, ctx, { source }),
 };
+
+/**
+ * The largest long side the steps make from a shared decode: `render`'s size, `variants`'
+ * maxSize, `inspect`'s colour sample (its other facts come from the header, not the pixels).
+ * Undefined (decode everything) when an option is invalid: the step itself then says why.
+ */
+export function sharedDecodeSide(
+  steps: readonly StepName[],
+  options: Readonly<Record<string, unknown>>,
+): number | undefined {
+  try {
+    return Math.max(
+      ...steps.map((step) =>
+        step === 'render'
+          ? parseStepOptions('render', pickStepOptions('render', options)).size
+          : step === 'variants'
+            ? parseStepOptions('variants', pickStepOptions('variants', options)).maxSize
+            : IMAGE_INSPECT_DEFAULTS.dominantSampleSize,
+      ),
+    );
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Runs steps of an `image` asset. Several steps share one opened (and, where it pays, decoded)
@@ -48,7 +72,10 @@ export async function runImagePipeline(
   if (runners.length > 1) {
     ctx.progress(0, 0); // the shared decode counts as the first step's start
     try {
-      source = await decodeOnce(await openImage(primaryPath(request), request.primary));
+      source = await decodeOnce(
+        await openImage(primaryPath(request), request.primary),
+        sharedDecodeSide(request.steps, request.options),
+      );
     } catch (error) {
       throw new StepFailedError(runners[0][0], error);
     }
