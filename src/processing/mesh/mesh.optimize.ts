@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { inputMissing, meshParseFailed } from './mesh-errors';
 import { basename } from 'node:path';
 import { Logger, type Document, type NodeIO } from '@gltf-transform/core';
 import { dedup, join, prune, resample, simplify, weld } from '@gltf-transform/functions';
 import { MeshoptEncoder, MeshoptSimplifier } from 'meshoptimizer';
 import sharp from 'sharp';
 import { writeOutputAtomically } from '../atomic-output';
-import { ProcessingError } from '../processing.error';
 import { parseStepOptions } from '../step-options';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { meshIO } from './mesh-io';
@@ -140,7 +140,7 @@ async function readModel(path: string, name: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ProcessingError('INPUT_MISSING', `${name} is missing: run convert first.`);
+      throw inputMissing(`${name} is missing: run convert first.`);
     throw error;
   }
 }
@@ -152,10 +152,7 @@ async function parseModel(io: NodeIO, bytes: Uint8Array, name: string): Promise<
   try {
     return (await io.readBinary(bytes)).setLogger(QUIET);
   } catch (error) {
-    throw new ProcessingError(
-      'MESH_PARSE_FAILED',
-      `${name} is not a readable GLB: ${(error as Error).message}`,
-    );
+    throw meshParseFailed(`${name} is not a readable GLB: ${(error as Error).message}`);
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Document } from '@gltf-transform/core';
+import { inputMissing, meshParseFailed } from './mesh-errors';
 import { readFile, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeOutputAtomically } from '../atomic-output';
-import { ProcessingError } from '../processing.error';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { parseStepOptions } from '../step-options';
 import { meshIO } from './mesh-io';
@@ -151,23 +151,15 @@ async function readModel(path: string, label: string): Promise<Document> {
     bytes = await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new ProcessingError(
-        'INPUT_MISSING',
-        `render needs ${label}, which is not there: run convert first.`,
-        false,
-        'render',
-      );
+      throw inputMissing(`render needs ${label}, which is not there: run convert first.`);
     }
     throw error;
   }
   try {
     return await (await meshIO()).readBinary(bytes);
   } catch (error) {
-    throw new ProcessingError(
-      'MESH_PARSE_FAILED',
+    throw meshParseFailed(
       `${label} cannot be read as a GLB: ${error instanceof Error ? error.message : String(error)}`,
-      false,
-      'render',
     );
   }
 }

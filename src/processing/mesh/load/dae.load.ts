@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnimationClip, Group, Loader, Texture } from 'three';
 import { requireEsm } from '../../esm-require';
-import { asParseFailure, meshEmpty, meshParseFailed } from './load-failure';
+import { asParseFailure, emptyFile, unreadableFile } from './load-failure';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 import { ensureDomParser, recordingTextureLoader, withQuietConsole } from './node-shims';
 import { listAssetFiles } from './resolve-reference';
@@ -41,10 +41,10 @@ interface ColladaComposerModule {
 export async function loadDae(input: MeshLoadInput): Promise<MeshSource> {
   const { primary, signal } = input;
   const bytes = await readFile(join(input.inputDir, primary));
-  if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
+  if (bytes.length === 0) throw emptyFile(primary, 'the file is empty');
   const text = bytes.toString('utf8');
   if (!/^\s*(?:\uFEFF)?</.test(text.slice(0, 256)) || !/<COLLADA[\s>]/.test(text)) {
-    throw meshParseFailed(primary, 'COLLADA', 'it is not XML with a <COLLADA> root');
+    throw unreadableFile(primary, 'COLLADA', 'it is not XML with a <COLLADA> root');
   }
 
   const warnings: string[] = [];
@@ -62,7 +62,7 @@ export async function loadDae(input: MeshLoadInput): Promise<MeshSource> {
       );
       ensureDomParser();
       const parsed = withQuietConsole(() => new ColladaParser().parse(text));
-      if (parsed === null) throw meshParseFailed(primary, 'COLLADA', 'it is not well-formed XML');
+      if (parsed === null) throw unreadableFile(primary, 'COLLADA', 'it is not well-formed XML');
       checkArrayCounts(parsed.collada, primary);
       input.progress(0.4);
       const loader = recordingTextureLoader();
@@ -89,7 +89,7 @@ export async function loadDae(input: MeshLoadInput): Promise<MeshSource> {
       return { document, upAxis, unit, version };
     },
   );
-  if (countTriangles(document) === 0) throw meshEmpty(primary);
+  if (countTriangles(document) === 0) throw emptyFile(primary);
   input.progress(1);
   return {
     document,
@@ -117,7 +117,7 @@ function checkArrayCounts(collada: XmlElement, primary: string): void {
       const held = text === '' ? 0 : text.split(/\s+/).length;
       if (held !== stated) {
         const id = array.getAttribute('id') ?? name;
-        throw meshParseFailed(
+        throw unreadableFile(
           primary,
           'COLLADA',
           `<${name} id="${id}"> states ${array.getAttribute('count')} values but holds ${held}`,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireEsm } from '../../esm-require';
-import { asParseFailure, meshEmpty, meshParseFailed, meshUnsupported } from './load-failure';
+import { asParseFailure, emptyFile, unreadableFile, unsupportedFile } from './load-failure';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 import { recordingLoadingManager, revokeObjectUrls, withObjectUrlsRecorded } from './node-shims';
 import { listAssetFiles } from './resolve-reference';
@@ -22,10 +22,10 @@ type FbxLoaderModule = typeof import('three/examples/jsm/loaders/FBXLoader.js');
 export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
   const { primary, signal } = input;
   const bytes = await readFile(join(input.inputDir, primary));
-  if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
+  if (bytes.length === 0) throw emptyFile(primary, 'the file is empty');
   const header = readFbxHeader(bytes);
   if (header === undefined) {
-    throw meshParseFailed(
+    throw unreadableFile(
       primary,
       'FBX',
       'it is neither binary FBX ("Kaydara FBX Binary") nor ASCII FBX',
@@ -34,7 +34,7 @@ export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
   if (header.version < 7000) {
     const major = Math.floor(header.version / 1000);
     const minor = Math.floor((header.version % 1000) / 100);
-    throw meshUnsupported(
+    throw unsupportedFile(
       primary,
       `FBX ${major}.${minor} files are not read; re-export as FBX 2013 or later (7.x)`,
     );
@@ -68,7 +68,7 @@ export async function loadFbx(input: MeshLoadInput): Promise<MeshSource> {
         { image: recordedTextureImage(textures, primary), warnings },
       );
     });
-    if (countTriangles(document) === 0) throw meshEmpty(primary);
+    if (countTriangles(document) === 0) throw emptyFile(primary);
     input.progress(1);
     return {
       document,

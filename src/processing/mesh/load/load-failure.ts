@@ -1,21 +1,21 @@
 import { ProcessingError } from '../../processing.error';
+import { meshEmpty, meshParseFailed, meshUnsupported } from '../mesh-errors';
 
-/** The file cannot be read as its format (truncated, corrupt, not what it claims). */
-export function meshParseFailed(file: string, format: string, problem: string): ProcessingError {
-  return new ProcessingError(
-    'MESH_PARSE_FAILED',
-    `${file} is not a readable ${format} file: ${problem}`,
-  );
+// The three-based loaders' messages, in one wording: the file first, then what is wrong.
+
+/** `MESH_PARSE_FAILED`: the file cannot be read as its format (truncated, corrupt, not what it claims). */
+export function unreadableFile(file: string, format: string, problem: string): ProcessingError {
+  return meshParseFailed(`${file} is not a readable ${format} file: ${problem}`);
 }
 
-/** The file was read but holds no triangle. */
-export function meshEmpty(file: string, detail = 'it holds no triangles'): ProcessingError {
-  return new ProcessingError('MESH_EMPTY', `${file} has nothing to show: ${detail}`);
+/** `MESH_EMPTY`: the file was read but holds no triangle. */
+export function emptyFile(file: string, detail = 'it holds no triangles'): ProcessingError {
+  return meshEmpty(`${file} has nothing to show: ${detail}`);
 }
 
-/** A format version Kiln does not read. */
-export function meshUnsupported(file: string, problem: string): ProcessingError {
-  return new ProcessingError('MESH_UNSUPPORTED', `${file}: ${problem}`);
+/** `MESH_UNSUPPORTED`: a format version Kiln does not read. */
+export function unsupportedFile(file: string, problem: string): ProcessingError {
+  return meshUnsupported(`${file}: ${problem}`);
 }
 
 /**
@@ -34,7 +34,7 @@ export async function asParseFailure<T>(
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     if (error instanceof ProcessingError) throw error;
-    throw meshParseFailed(file, format, describeError(error));
+    throw unreadableFile(file, format, describeError(error));
   }
 }
 

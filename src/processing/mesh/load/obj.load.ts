@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
-import { asParseFailure, meshEmpty, meshParseFailed } from './load-failure';
+import { asParseFailure, emptyFile, unreadableFile } from './load-failure';
 import { parseMtl, type MtlMaterial } from './mtl-parse';
 import { objToDocument, type ObjMaterialSource } from './obj-document';
 import { ObjSyntaxError, parseObj } from './obj-parse';
@@ -20,7 +20,7 @@ const MTL_MAX_BYTES = 16 * 1024 * 1024;
 export async function loadObj(input: MeshLoadInput): Promise<MeshSource> {
   const { primary, signal } = input;
   const bytes = await readFile(join(input.inputDir, primary));
-  if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
+  if (bytes.length === 0) throw emptyFile(primary, 'the file is empty');
 
   const data = await asParseFailure(primary, 'OBJ', signal, async () => {
     try {
@@ -32,11 +32,11 @@ export async function loadObj(input: MeshLoadInput): Promise<MeshSource> {
         },
       });
     } catch (error) {
-      if (error instanceof ObjSyntaxError) throw meshParseFailed(primary, 'OBJ', error.message);
+      if (error instanceof ObjSyntaxError) throw unreadableFile(primary, 'OBJ', error.message);
       throw error;
     }
   });
-  if (data.triangleCount === 0) throw meshEmpty(primary, 'it has no faces');
+  if (data.triangleCount === 0) throw emptyFile(primary, 'it has no faces');
 
   const warnings: string[] = [];
   const assets = await listAssetFiles(input.inputDir);

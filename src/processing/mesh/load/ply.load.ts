@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BufferGeometry } from 'three';
 import { requireEsm } from '../../esm-require';
-import { asParseFailure, meshEmpty, meshParseFailed } from './load-failure';
+import { asParseFailure, emptyFile, unreadableFile } from './load-failure';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 import { threeModule, withQuietConsole } from './node-shims';
 import { countTriangles, threeToDocument } from './three-to-document';
@@ -21,7 +21,7 @@ const HEADER_MAX_BYTES = 64 * 1024;
 export async function loadPly(input: MeshLoadInput): Promise<MeshSource> {
   const { primary, signal } = input;
   const bytes = await readFile(join(input.inputDir, primary));
-  if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
+  if (bytes.length === 0) throw emptyFile(primary, 'the file is empty');
   const header = readPlyHeader(bytes, primary);
 
   const warnings: string[] = [];
@@ -47,7 +47,7 @@ export async function loadPly(input: MeshLoadInput): Promise<MeshSource> {
       { image: () => Promise.resolve(undefined), warnings },
     );
   });
-  if (countTriangles(document) === 0) throw meshEmpty(primary, 'it has no faces');
+  if (countTriangles(document) === 0) throw emptyFile(primary, 'it has no faces');
   input.progress(1);
   return {
     document,
@@ -65,7 +65,7 @@ interface PlyHeader {
 }
 
 function readPlyHeader(bytes: Buffer, primary: string): PlyHeader {
-  const fail = (problem: string) => meshParseFailed(primary, 'PLY', problem);
+  const fail = (problem: string) => unreadableFile(primary, 'PLY', problem);
   if (bytes.subarray(0, 3).toString('latin1') !== 'ply') throw fail('it does not start with "ply"');
   const head = bytes.subarray(0, HEADER_MAX_BYTES).toString('latin1');
   const end = /end_header\r?\n/.exec(head);
@@ -176,7 +176,7 @@ function checkGeometry(geometry: BufferGeometry, header: PlyHeader, primary: str
   const position = geometry.getAttribute('position');
   const read = position?.count ?? 0;
   if (read < header.vertices) {
-    throw meshParseFailed(
+    throw unreadableFile(
       primary,
       'PLY',
       `the header states ${header.vertices} vertices, the body holds ${read} (truncated)`,
@@ -185,7 +185,7 @@ function checkGeometry(geometry: BufferGeometry, header: PlyHeader, primary: str
   const array = position.array as ArrayLike<number>;
   for (let i = 0; i < array.length; i++) {
     if (!Number.isFinite(array[i])) {
-      throw meshParseFailed(
+      throw unreadableFile(
         primary,
         'PLY',
         'a vertex position is not a finite number (truncated or corrupt)',
@@ -195,7 +195,7 @@ function checkGeometry(geometry: BufferGeometry, header: PlyHeader, primary: str
   const index = geometry.getIndex();
   const triangles = index !== null ? index.count / 3 : 0;
   if (triangles < header.faces) {
-    throw meshParseFailed(
+    throw unreadableFile(
       primary,
       'PLY',
       `the header states ${header.faces} faces, the body holds ${triangles} triangles (truncated)`,
@@ -205,7 +205,7 @@ function checkGeometry(geometry: BufferGeometry, header: PlyHeader, primary: str
     for (let i = 0; i < index.count; i++) {
       const v = index.getX(i);
       if (!(v >= 0 && v < read)) {
-        throw meshParseFailed(
+        throw unreadableFile(
           primary,
           'PLY',
           `a face names vertex ${v}, out of range (${read} vertices)`,

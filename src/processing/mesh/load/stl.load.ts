@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BufferGeometry } from 'three';
 import { requireEsm } from '../../esm-require';
-import { asParseFailure, meshEmpty, meshParseFailed } from './load-failure';
+import { asParseFailure, emptyFile, unreadableFile } from './load-failure';
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 import { threeModule, withQuietConsole } from './node-shims';
 import { countTriangles, threeToDocument } from './three-to-document';
@@ -22,7 +22,7 @@ const BINARY_TRIANGLE_BYTES = 50;
 export async function loadStl(input: MeshLoadInput): Promise<MeshSource> {
   const { primary, signal } = input;
   const bytes = await readFile(join(input.inputDir, primary));
-  if (bytes.length === 0) throw meshEmpty(primary, 'the file is empty');
+  if (bytes.length === 0) throw emptyFile(primary, 'the file is empty');
   const binary = isBinaryStl(bytes);
   if (!binary) checkAscii(bytes, primary);
 
@@ -45,7 +45,7 @@ export async function loadStl(input: MeshLoadInput): Promise<MeshSource> {
       { image: () => Promise.resolve(undefined), warnings },
     );
   });
-  if (countTriangles(document) === 0) throw meshEmpty(primary);
+  if (countTriangles(document) === 0) throw emptyFile(primary);
   input.progress(1);
   return {
     document,
@@ -69,20 +69,20 @@ function checkAscii(bytes: Buffer, primary: string): void {
     if (bytes.length >= BINARY_HEADER_BYTES) {
       const count = bytes.readUInt32LE(80);
       const expected = BINARY_HEADER_BYTES + BINARY_TRIANGLE_BYTES * count;
-      throw meshParseFailed(
+      throw unreadableFile(
         primary,
         'STL',
         `as binary STL it states ${count} triangles, which take ${expected} bytes, but it has ${bytes.length} (truncated, or not STL)`,
       );
     }
-    throw meshParseFailed(
+    throw unreadableFile(
       primary,
       'STL',
       `it is ${bytes.length} bytes, shorter than a binary STL header`,
     );
   }
   if (bytes.includes(0)) {
-    throw meshParseFailed(
+    throw unreadableFile(
       primary,
       'STL',
       'it starts like ASCII STL ("solid") but holds binary data',
@@ -90,6 +90,6 @@ function checkAscii(bytes: Buffer, primary: string): void {
   }
   const tail = bytes.subarray(Math.max(0, bytes.length - 1024)).toString('latin1');
   if (!/endsolid[^\n]*\s*$/i.test(tail)) {
-    throw meshParseFailed(primary, 'STL', 'the ASCII STL ends before "endsolid" (truncated)');
+    throw unreadableFile(primary, 'STL', 'the ASCII STL ends before "endsolid" (truncated)');
   }
 }

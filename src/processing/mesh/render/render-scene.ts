@@ -1,6 +1,6 @@
 import type { Accessor, Document, Material, Node, Primitive, Texture } from '@gltf-transform/core';
+import { meshEmpty } from '../mesh-errors';
 import type { Transform } from '@gltf-transform/extensions';
-import { ProcessingError } from '../../processing.error';
 import {
   decodeRenderTexture,
   TEXTURE_DECODE_DEFAULTS,
@@ -154,11 +154,8 @@ export async function buildRenderScene(
     triangleCount += part.triangles.length / 3;
   }
   if (triangleCount === 0) {
-    throw new ProcessingError(
-      'MESH_EMPTY',
+    throw meshEmpty(
       `${label} has no triangles to draw (only points or lines, or no mesh in its scene).`,
-      false,
-      'render',
     );
   }
 
@@ -220,11 +217,8 @@ export async function buildRenderScene(
     firstTriangle += batch.triangleCount;
   });
   if (!drawable) {
-    throw new ProcessingError(
-      'MESH_EMPTY',
+    throw meshEmpty(
       `${label} has nothing to draw: all of its ${triangleCount} triangles have zero area.`,
-      false,
-      'render',
     );
   }
   return scene;
@@ -373,11 +367,8 @@ function writePositions(
     const wz = m[2] * x + m[6] * y + m[10] * z + m[14];
     if (!Number.isFinite(wx) || !Number.isFinite(wy) || !Number.isFinite(wz)) {
       const mesh = part.draw.primitive.listParents().find((p) => p.propertyType === 'Mesh');
-      throw new ProcessingError(
-        'MESH_EMPTY',
+      throw meshEmpty(
         `${label} has no finite bounds: a vertex of mesh "${mesh?.getName() ?? ''}" is not a finite number (NaN or infinite), or its node's transform is not.`,
-        false,
-        'render',
       );
     }
     if (!lent) {
