@@ -208,7 +208,6 @@ describe('renderMesh', () => {
     await expect(render('line.glb', {}, path)).rejects.toMatchObject({
       code: 'MESH_EMPTY',
       retryable: false,
-      step: 'render',
       message: 'line.glb has nothing to draw: all of its 1 triangles have zero area.',
     });
     expect(await readdir(ws.workDir)).toEqual([]);

@@ -142,7 +142,6 @@ describe('buildRenderScene', () => {
       const { document } = singlePrimitive(SQUARE, mode);
       await expect(buildRenderScene(document, 'lines.glb')).rejects.toMatchObject({
         code: 'MESH_EMPTY',
-        step: 'render',
         message:
           'lines.glb has no triangles to draw (only points or lines, or no mesh in its scene).',
       });
