@@ -6,6 +6,7 @@ import { dedup, join, prune, resample, simplify, weld } from '@gltf-transform/fu
 import { MeshoptEncoder, MeshoptSimplifier } from 'meshoptimizer';
 import sharp from 'sharp';
 import { writeOutputAtomically } from '../atomic-output';
+import { validateModel } from './mesh-validate';
 import { parseStepOptions } from '../step-options';
 import type { StepContext, StepRequest, StepResult } from '../step.types';
 import { meshIO } from './mesh-io';
@@ -114,6 +115,9 @@ export async function optimizeMesh(
   ctx.progress(0.95);
 
   const bytes = encoded?.bytes ?? input;
+  // Like model.glb, what web apps load must pass the validator before it counts. The document
+  // (uncompressed) stands for the file's content; the validator reads the compressed bytes.
+  if (encoded) await validateModel(bytes, document, MODEL_WEB_GLB);
   const path = await writeOutputAtomically(request.workDir, MODEL_WEB_GLB, (temp) =>
     writeFile(temp, bytes),
   );
