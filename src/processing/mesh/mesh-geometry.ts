@@ -1,4 +1,5 @@
 import type { Document, Node, Primitive } from '@gltf-transform/core';
+import { MAT4_IDENTITY, multiplyMat4 } from './mat4';
 
 /** glTF's primitive modes (`Primitive.Mode`), by name. */
 export const PRIMITIVE_MODE_NAMES: Readonly<Record<number, string>> = {
@@ -41,7 +42,7 @@ export interface Bounds {
   max: Vec3;
 }
 
-type Mat4 = number[];
+type Mat4 = ArrayLike<number>;
 
 /**
  * The world-space box around every vertex the document's scene draws (the default scene, else
@@ -61,12 +62,12 @@ export function worldBounds(document: Document): Bounds | undefined {
   const max: Vec3 = [-Infinity, -Infinity, -Infinity];
   const drawn = { vertices: 0 };
   const visited = new Set<Node>();
-  const pending: Array<[Node, Mat4]> = roots.map((node) => [node, IDENTITY]);
+  const pending: Array<[Node, Mat4]> = roots.map((node) => [node, MAT4_IDENTITY]);
   while (pending.length > 0) {
     const [node, parentMatrix] = pending.pop() as [Node, Mat4];
     if (visited.has(node)) continue;
     visited.add(node);
-    const world = multiply(parentMatrix, node.getMatrix());
+    const world = multiplyMat4(parentMatrix, node.getMatrix());
     for (const primitive of node.getMesh()?.listPrimitives() ?? []) {
       drawn.vertices += growBounds(primitive, world, min, max);
     }
@@ -78,21 +79,6 @@ export function worldBounds(document: Document): Bounds | undefined {
 /** Whether every coordinate of the box is a finite number. */
 export function isFiniteBounds(bounds: Bounds): boolean {
   return [...bounds.min, ...bounds.max].every(Number.isFinite);
-}
-
-const IDENTITY: Mat4 = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-
-/** a × b, column-major 4×4 (glTF's layout). */
-function multiply(a: Mat4, b: readonly number[]): Mat4 {
-  const out = new Array<number>(16);
-  for (let column = 0; column < 4; column++) {
-    for (let row = 0; row < 4; row++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += a[k * 4 + row] * b[column * 4 + k];
-      out[column * 4 + row] = sum;
-    }
-  }
-  return out;
 }
 
 /** Grows the box by the primitive's vertices; returns how many it had. */

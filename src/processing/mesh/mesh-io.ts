@@ -1,4 +1,4 @@
-import { NodeIO } from '@gltf-transform/core';
+import { Logger, NodeIO } from '@gltf-transform/core';
 import { ALL_EXTENSIONS } from '@gltf-transform/extensions';
 import draco3d from 'draco3dgltf';
 import { MeshoptDecoder, MeshoptEncoder } from 'meshoptimizer';
@@ -16,12 +16,19 @@ let io: Promise<NodeIO> | undefined;
 export function meshIO(): Promise<NodeIO> {
   io ??= (async () => {
     await Promise.all([MeshoptDecoder.ready, MeshoptEncoder.ready]);
-    return new NodeIO().registerExtensions(ALL_EXTENSIONS).registerDependencies({
-      'draco3d.decoder': await draco3d.createDecoderModule(),
-      'draco3d.encoder': await draco3d.createEncoderModule(),
-      'meshopt.decoder': MeshoptDecoder,
-      'meshopt.encoder': MeshoptEncoder,
-    });
+    return (
+      new NodeIO()
+        // Its warnings (an extension it does not read, …) would go to the worker's stdout, once per
+        // file; the glTF loader reports them in the asset's metadata instead.
+        .setLogger(new Logger(Logger.Verbosity.ERROR))
+        .registerExtensions(ALL_EXTENSIONS)
+        .registerDependencies({
+          'draco3d.decoder': await draco3d.createDecoderModule(),
+          'draco3d.encoder': await draco3d.createEncoderModule(),
+          'meshopt.decoder': MeshoptDecoder,
+          'meshopt.encoder': MeshoptEncoder,
+        })
+    );
   })();
   return io;
 }

@@ -1,3 +1,4 @@
+import { MAT4_IDENTITY, multiplyMat4 } from '../mat4';
 import {
   Document,
   TextureInfo,
@@ -374,8 +375,8 @@ class ThreeConverter {
     // glTF: joint matrix = joint world × IBM. three: bone world × boneInverse × bindMatrix.
     const matrices = new Float32Array(bones.length * 16);
     bones.forEach((_, i) => {
-      const inverse = mesh.skeleton.boneInverses[i]?.elements ?? identity();
-      matrices.set(multiply(inverse, mesh.bindMatrix.elements), i * 16);
+      const inverse = mesh.skeleton.boneInverses[i]?.elements ?? MAT4_IDENTITY;
+      matrices.set(multiplyMat4(inverse, mesh.bindMatrix.elements), i * 16);
     });
     const skin = this.document
       .createSkin(mesh.name)
@@ -620,23 +621,6 @@ function normaliseQuaternions(values: Float32Array): void {
 /** three's PropertyBinding.sanitizeNodeName: the names FBXLoader writes into track names. */
 function sanitizeNodeName(name: string): string {
   return name.replace(/\s/g, '_').replace(/[[\]./:]/g, '');
-}
-
-/** a × b for column-major 4×4 matrices (three's `elements`, glTF's order). */
-function multiply(a: ArrayLike<number>, b: ArrayLike<number>): number[] {
-  const out = new Array<number>(16).fill(0);
-  for (let column = 0; column < 4; column++) {
-    for (let row = 0; row < 4; row++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += a[k * 4 + row] * b[column * 4 + k];
-      out[column * 4 + row] = sum;
-    }
-  }
-  return out;
-}
-
-function identity(): number[] {
-  return [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
 }
 
 function finiteOr<T extends number[]>(values: number[], fallback: T): T {

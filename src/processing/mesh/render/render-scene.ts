@@ -1,5 +1,6 @@
 import type { Accessor, Document, Material, Node, Primitive, Texture } from '@gltf-transform/core';
 import { meshEmpty } from '../mesh-errors';
+import { MAT4_IDENTITY, multiplyMat4 } from '../mat4';
 import type { Transform } from '@gltf-transform/extensions';
 import {
   decodeRenderTexture,
@@ -241,7 +242,7 @@ function collectDraws(document: Document): Draw[] {
     const { node, parent } = stack.pop()!;
     if (seen.has(node)) continue;
     seen.add(node);
-    const world = multiply(parent, node.getMatrix());
+    const world = multiplyMat4(parent, node.getMatrix());
     for (const primitive of node.getMesh()?.listPrimitives() ?? [])
       draws.push({ primitive, world });
     for (const child of node.listChildren()) stack.push({ node: child, parent: world });
@@ -668,20 +669,7 @@ function floats(accessor: Accessor): Float32Array {
   return out;
 }
 
-const IDENTITY = new Float64Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
-
-/** `a × b` of column-major 4×4 matrices. */
-function multiply(a: Float64Array, b: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(16);
-  for (let column = 0; column < 4; column++) {
-    for (let row = 0; row < 4; row++) {
-      let sum = 0;
-      for (let k = 0; k < 4; k++) sum += a[k * 4 + row] * b[column * 4 + k];
-      out[column * 4 + row] = sum;
-    }
-  }
-  return out;
-}
+const IDENTITY = Float64Array.from(MAT4_IDENTITY);
 
 function isIdentity(m: Float64Array): boolean {
   return isLinearIdentity(m) && m[12] === 0 && m[13] === 0 && m[14] === 0;
