@@ -1,5 +1,6 @@
 import { Document } from '@gltf-transform/core';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { validateBytes } from 'gltf-validator';
 import sharp from 'sharp';
@@ -189,6 +190,40 @@ describe('buildModelGlb', () => {
     expect(error).toBeInstanceOf(ProcessingError);
     expect(error).toMatchObject({ code: 'MESH_EMPTY' });
     expect((error as Error).message).toContain(says);
+  });
+
+  it('reads a GLB whose normals are not unit length (an error to the validator) and writes them rescaled, with a warning', async () => {
+    const source = triangleSource();
+    const primitive = source.document.getRoot().listMeshes()[0].listPrimitives()[0];
+    primitive.setAttribute(
+      'NORMAL',
+      source.document
+        .createAccessor()
+        .setType('VEC3')
+        .setArray(new Float32Array([0, 0, 0.9, 0, 0, 1.1, 0, 0, 1]))
+        .setBuffer(source.document.getRoot().listBuffers()[0]),
+    );
+    const input = await (await meshIO()).writeBinary(source.document);
+    const before = await validateBytes(input);
+    expect(before.issues.messages.map((m) => m.code)).toContain('ACCESSOR_VECTOR3_NON_UNIT');
+
+    const dir = await mkdtemp(join(tmpdir(), 'kiln-non-unit-'));
+    try {
+      await writeFile(join(dir, 'bent.glb'), input);
+      const loaded = await loadGltf({
+        inputDir: dir,
+        primary: 'bent.glb',
+        format: 'glb',
+        ...quiet,
+      });
+      const { glb, warnings } = await buildModelGlb(loaded, quiet.progress, quiet.signal);
+      expect(warnings).toEqual([
+        '1 accessor of normals, tangents or rotations held vectors that were not unit length; they were rescaled.',
+      ]);
+      expect((await validateBytes(glb)).issues.numErrors).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails a model whose positions are NaN as MESH_EMPTY', async () => {

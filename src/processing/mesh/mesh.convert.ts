@@ -8,6 +8,7 @@ import { parseStepOptions } from '../step-options';
 import type { ProgressReporter, StepContext, StepRequest, StepResult } from '../step.types';
 import type { MeshSource } from './load/mesh-source.types';
 import { meshIO } from './mesh-io';
+import { repairUnitVectors } from './unit-vectors';
 import { validateModel } from './mesh-validate';
 
 export const MODEL_GLB = 'model.glb';
@@ -67,6 +68,12 @@ export async function buildModelGlb(
     if (DROPPED_EXTENSIONS.includes(extension.extensionName)) extension.dispose();
   }
   ensureScene(document);
+  const rescaled = repairUnitVectors(document);
+  if (rescaled > 0) {
+    warnings.push(
+      `${rescaled} ${rescaled === 1 ? 'accessor' : 'accessors'} of normals, tangents or rotations held vectors that were not unit length; they were rescaled.`,
+    );
+  }
   progress(0.1);
   signal.throwIfAborted();
   await document.transform(

@@ -12,10 +12,17 @@ import { type AssetFiles, assetPath, listAssetFiles, resolveReference } from './
 import type { MeshLoadInput, MeshSource } from './mesh-source.types';
 
 /**
- * Validator errors a file may have and still be read: gltf-transform recomputes what they are
- * about when `convert` writes the GLB, so `model.glb` is clean of them.
+ * Validator errors a file may have and still be read, since `convert` writes them right:
+ * gltf-transform recomputes accessor bounds, and `repairUnitVectors` rescales normals, tangents
+ * and rotations that are not unit length (common in exports; three.js draws them anyway).
  */
-const REPAIRED_ON_WRITE = new Set(['ACCESSOR_MIN_MISMATCH', 'ACCESSOR_MAX_MISMATCH']);
+const REPAIRED_ON_WRITE = new Set([
+  'ACCESSOR_MIN_MISMATCH',
+  'ACCESSOR_MAX_MISMATCH',
+  'ACCESSOR_VECTOR3_NON_UNIT',
+  'ACCESSOR_NON_UNIT',
+  'ACCESSOR_INVALID_SIGN',
+]);
 
 /** The extensions Kiln reads; a file that requires another cannot be shown faithfully. */
 const READABLE_EXTENSIONS = new Set(ALL_EXTENSIONS.map((extension) => extension.EXTENSION_NAME));
