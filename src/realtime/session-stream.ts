@@ -122,7 +122,10 @@ function toEvent(id: string, name: string, data: string): SessionEvent {
  * the stream keeps (the entries in between were trimmed), or the stream is gone (expired). An id
  * at or after the oldest entry replays exactly, also one newer than the newest (nothing to send).
  */
-export function resyncFor(lastEventId: string, oldestEventId: string | undefined): Resync | undefined {
+export function resyncFor(
+  lastEventId: string,
+  oldestEventId: string | undefined,
+): Resync | undefined {
   if (oldestEventId === undefined) return { reason: 'expired' };
   if (compareEventIds(lastEventId, oldestEventId) < 0) return { reason: 'trimmed', oldestEventId };
   return undefined;
