@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       stepTimeoutMs: 300000,
       progressHz: 5,
       shutdownGraceMs: 30000,
+      streamMaxEvents: 10000,
+      streamTtlSeconds: 86400,
       jwtSecret: undefined,
       jwtTtlSeconds: 3600,
       uploadIdleTimeoutMs: 30000,
@@ -47,6 +49,8 @@ describe('loadConfig', () => {
       KILN_STEP_TIMEOUT_MS: '5000',
       KILN_PROGRESS_HZ: '10',
       KILN_SHUTDOWN_GRACE_MS: '0',
+      KILN_STREAM_MAX_EVENTS: '500',
+      KILN_STREAM_TTL_S: '600',
       JWT_SECRET: 'a-secret-of-enough-length',
       JWT_TTL: '15m',
       KILN_UPLOAD_IDLE_TIMEOUT_MS: '5000',
@@ -69,6 +73,8 @@ describe('loadConfig', () => {
       stepTimeoutMs: 5000,
       progressHz: 10,
       shutdownGraceMs: 0,
+      streamMaxEvents: 500,
+      streamTtlSeconds: 600,
       jwtSecret: 'a-secret-of-enough-length',
       jwtTtlSeconds: 900,
       uploadIdleTimeoutMs: 5000,
@@ -95,6 +101,12 @@ describe('loadConfig', () => {
       }),
     ).toThrow(
       'Invalid configuration: KILN_ZIP_MAX_ENTRIES="0" is not a positive number of entries; KILN_ZIP_MAX_BYTES="-1" is not a positive number of bytes; KILN_ZIP_MAX_RATIO="2.5" is not a positive whole number',
+    );
+  });
+
+  it('refuses a stream that keeps no event or never expires, listing both', () => {
+    expect(() => loadConfig({ KILN_STREAM_MAX_EVENTS: '0', KILN_STREAM_TTL_S: '1h' })).toThrow(
+      'Invalid configuration: KILN_STREAM_MAX_EVENTS="0" is not a positive whole number of events; KILN_STREAM_TTL_S="1h" is not a positive number of seconds',
     );
   });
 

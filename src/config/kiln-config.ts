@@ -28,6 +28,10 @@ export interface KilnConfig {
   readonly stepTimeoutMs: number;
   readonly progressHz: number;
   readonly shutdownGraceMs: number;
+  /** Events a session's stream keeps for replay (`KILN_STREAM_MAX_EVENTS`); see session-stream-format.ts. */
+  readonly streamMaxEvents: number;
+  /** Seconds a session's stream lives after its last event (`KILN_STREAM_TTL_S`). */
+  readonly streamTtlSeconds: number;
   /** Undefined means: read or generate `{dataDir}/jwt-secret` (refused in production). */
   readonly jwtSecret: string | undefined;
   readonly jwtTtlSeconds: number;
@@ -138,6 +142,13 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     ),
     progressHz: read('KILN_PROGRESS_HZ', 5, int(1, 100), 'a whole number from 1 to 100'),
     shutdownGraceMs: read('KILN_SHUTDOWN_GRACE_MS', 30_000, int(0), 'a number of milliseconds'),
+    streamMaxEvents: read(
+      'KILN_STREAM_MAX_EVENTS',
+      10_000,
+      int(1),
+      'a positive whole number of events',
+    ),
+    streamTtlSeconds: read('KILN_STREAM_TTL_S', 24 * 3600, int(1), 'a positive number of seconds'),
     jwtSecret: read(
       'JWT_SECRET',
       undefined,

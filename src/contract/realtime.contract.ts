@@ -61,8 +61,23 @@ export interface TaskCancelledEvent extends TaskEventBase {
   reason?: string;
 }
 
-/** Server → client events, one per task domain event. */
-export interface ServerToClientEvents {
+/**
+ * Sent first, instead of the replay, to a socket whose `lastEventId` is older than the oldest
+ * event its session's stream still keeps (`KILN_STREAM_MAX_EVENTS`, `KILN_STREAM_TTL_S`): events
+ * after it may have been lost. Reload the state over REST (e.g. `GET /tasks`, `GET /assets`),
+ * then apply the live events that follow; their `eventId`s are the ones to resume from.
+ */
+export interface ResyncEvent {
+  /** `trimmed`: the stream dropped its oldest events; `expired`: the stream is gone (no event for `KILN_STREAM_TTL_S`). */
+  reason: 'trimmed' | 'expired';
+  /** The oldest event the stream still keeps (`trimmed` only). */
+  oldestEventId?: string;
+  /** When the server decided, ISO 8601. */
+  at: string;
+}
+
+/** Task events, one per task domain event: stored in the session stream and replayed. */
+export interface TaskServerEvents {
   'task.queued': (event: TaskQueuedEvent) => void;
   'task.started': (event: TaskStartedEvent) => void;
   'task.progress': (event: TaskProgressEvent) => void;
@@ -71,7 +86,14 @@ export interface ServerToClientEvents {
   'task.cancelled': (event: TaskCancelledEvent) => void;
 }
 
-export type RealtimeEventName = keyof ServerToClientEvents;
+/** Server → client events: the task events, and `resync` when a replay cannot be complete. */
+export interface ServerToClientEvents extends TaskServerEvents {
+  /** Reload the state over REST (e.g. `GET /tasks`), then live events follow. See ResyncEvent. */
+  resync: (event: ResyncEvent) => void;
+}
+
+/** The name of a task event (stored and replayed; `resync` is not one). */
+export type RealtimeEventName = keyof TaskServerEvents;
 
 /** Every event name, in the order a task can raise them. */
 export const REALTIME_EVENT_NAMES = [
@@ -98,6 +120,9 @@ export type ClientToServerEvents = Record<string, never>;
 /** What the client passes as `auth` in the handshake. */
 export interface HandshakeAuth {
   token: string;
-  /** Replay every event of the session after this id before the live ones. */
+  /**
+   * Replay every event of the session after this id before the live ones; `resync` instead
+   * when the stream no longer reaches back to it. Not a stream id (`<ms>-<seq>`): ignored.
+   */
   lastEventId?: string;
 }

@@ -16,7 +16,6 @@ import {
   type HandshakeAuth,
   ORIGIN_NOT_ALLOWED,
   REALTIME_NAMESPACE,
-  type RealtimeEventName,
   type ServerToClientEvents,
   UNAUTHORIZED,
 } from '../contract';
@@ -47,8 +46,9 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
 
 /**
  * The `/realtime` namespace. A socket is authenticated in the handshake, joined to its
- * session's room, optionally replayed the events it missed, and then gets its session's live
- * events, each exactly once and in stream order.
+ * session's room, optionally replayed the events it missed (or told to `resync` when the stream
+ * no longer holds them), and then gets its session's live events, each exactly once and in
+ * stream order.
  */
 @WebSocketGateway({
   namespace: REALTIME_NAMESPACE,
@@ -105,8 +105,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       await this.subscriptions.hold(sessionId);
       await socket.join(sessionRoom(sessionId));
       if (replayFrom) {
-        for (const event of await this.stream.readAfter(sessionId, replayFrom))
-          this.emit(socket, event);
+        const replay = await this.stream.replay(sessionId, replayFrom);
+        if (replay.resync)
+          emitEvent(socket, 'resync', { ...replay.resync, at: new Date().toISOString() });
+        for (const event of replay.events) this.emit(socket, event);
+        // Live events up to the stream's newest were replayed or are covered by the resync; a
+        // lastEventId newer than the newest (another server's clock, a made-up id) must not hold
+        // back the ones after it.
+        socket.data.lastEventId = replay.newestEventId;
         const held = socket.data.replayBuffer ?? [];
         socket.data.replayBuffer = undefined;
         for (const event of held) this.deliver(socket, event);
@@ -153,7 +159,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 }
 
 /** Emits one contract event: the name picks the payload's type (`ServerToClientEvents`). */
-function emitEvent<N extends RealtimeEventName>(
+function emitEvent<N extends keyof ServerToClientEvents>(
   socket: RealtimeSocket,
   name: N,
   ...payload: Parameters<ServerToClientEvents[N]>

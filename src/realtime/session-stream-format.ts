@@ -4,17 +4,21 @@
  *
  * - the stream `RedisKeys.sessionStream(sid)`: one entry per event, fields `n` (the event name)
  *   and `d` (its payload as JSON, without `eventId`); the entry id is the `eventId`. Capped at
- *   about SESSION_STREAM_MAX_LEN entries, it expires SESSION_STREAM_TTL_SECONDS after the last
- *   append;
+ *   `KILN_STREAM_MAX_EVENTS` entries (see SESSION_STREAM_EXACT_TRIM_BELOW), it expires
+ *   `KILN_STREAM_TTL_S` after the last append. A client whose `lastEventId` is older than the
+ *   oldest entry kept gets `resync` instead of a replay;
  * - the channel `RedisKeys.sessionChannel(sid)`: every appended event, in stream order, as
  *   `<id>\n<name>\n<payload json>` (so the script needs no JSON handling), and the control
  *   message SESSION_ENDED_MESSAGE on logout.
  */
 
-/** How many events a session's stream keeps (approximately). */
-export const SESSION_STREAM_MAX_LEN = 10_000;
-/** How long a session's stream lives after its last event. */
-export const SESSION_STREAM_TTL_SECONDS = 24 * 3600;
+/**
+ * Caps below this are trimmed exactly (`MAXLEN =`), larger ones approximately (`MAXLEN ~`):
+ * Redis trims only whole stream nodes of 100 entries (stream-node-max-entries) when it may
+ * approximate, so a small cap would otherwise not trim at all, while a large one keeps at most
+ * a node more and saves the work of trimming inside a node on every append.
+ */
+export const SESSION_STREAM_EXACT_TRIM_BELOW = 1000;
 /** Stream entry fields: the event name and its payload JSON. */
 export const SESSION_STREAM_NAME_FIELD = 'n';
 export const SESSION_STREAM_DATA_FIELD = 'd';

@@ -1,8 +1,7 @@
 import {
   SESSION_STREAM_DATA_FIELD,
-  SESSION_STREAM_MAX_LEN,
+  SESSION_STREAM_EXACT_TRIM_BELOW,
   SESSION_STREAM_NAME_FIELD,
-  SESSION_STREAM_TTL_SECONDS,
 } from '../realtime/session-stream-format';
 import type { UnsentEvent } from './events/task-events';
 
@@ -30,6 +29,7 @@ if not (n and m and tonumber(ARGV[3]) and tonumber(ARGV[7]) and tonumber(ARGV[8]
     or #ARGV ~= fieldsAt + 2 * m then
   return redis.error_reply('ERR kiln save-task: malformed arguments')
 end
+local trim = tonumber(ARGV[7]) < ${SESSION_STREAM_EXACT_TRIM_BELOW} and '=' or '~'
 local function check(key, kind)
   local found = redis.call('TYPE', key)['ok']
   if found ~= 'none' and found ~= kind then
@@ -42,7 +42,7 @@ if m > 0 then check(KEYS[5], 'hash') end
 
 local ids = {}
 for i = 1, n do
-  ids[i] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*',
+  ids[i] = redis.call('XADD', KEYS[4], 'MAXLEN', trim, ARGV[7], '*',
     '${SESSION_STREAM_NAME_FIELD}', ARGV[8 + 2 * i], '${SESSION_STREAM_DATA_FIELD}', ARGV[9 + 2 * i])
 end
 redis.call('SET', KEYS[1], ARGV[1])
@@ -76,6 +76,8 @@ export interface SaveTaskArgs {
   isNew: boolean;
   queued: '+' | '-' | '';
   sessionChannel: string;
+  /** The session stream's cap and lifetime (KILN_STREAM_MAX_EVENTS, KILN_STREAM_TTL_S). */
+  stream: { maxEvents: number; ttlSeconds: number };
   events: readonly UnsentEvent[];
   assetFields: Readonly<Record<string, string>>;
 }
@@ -95,8 +97,8 @@ export function saveTaskArguments(keys: SaveTaskKeys, args: SaveTaskArgs): (stri
     args.isNew ? '1' : '',
     args.queued,
     args.sessionChannel,
-    SESSION_STREAM_MAX_LEN,
-    SESSION_STREAM_TTL_SECONDS,
+    args.stream.maxEvents,
+    args.stream.ttlSeconds,
     args.events.length,
     ...args.events.flatMap((event) => [event.name, JSON.stringify(event.payload)]),
     fields.length,

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { cleanUpTestRedis, connectTestRedis } from '../../test/support/test-redis';
+import { loadConfig } from '../config/kiln-config';
 import { SessionStream } from '../realtime/session-stream';
 import { RedisKeys } from '../redis/redis-keys';
 import { Task, type NewTask } from './domain/task.aggregate';
@@ -18,7 +19,7 @@ describe('TaskRepository: the outbox (real Redis)', () => {
     ({ redis, keyPrefix } = connectTestRedis());
     subscriber = redis.duplicate();
     keys = new RedisKeys(keyPrefix);
-    tasks = new TaskRepository(redis, keys);
+    tasks = new TaskRepository(redis, keys, loadConfig({}));
     stream = new SessionStream(redis, keys);
   });
   afterAll(async () => {
@@ -132,6 +133,27 @@ describe('TaskRepository: the outbox (real Redis)', () => {
     await tasks.save(task);
     expect(await queued()).not.toContain(id);
     expect(await tasks.queuedTaskIds()).toEqual(await queued());
+  });
+
+  it('keeps the session stream to KILN_STREAM_MAX_EVENTS (exactly, for a small cap) and refreshes its KILN_STREAM_TTL_S', async () => {
+    const capped = new TaskRepository(
+      redis,
+      keys,
+      loadConfig({ KILN_STREAM_MAX_EVENTS: '3', KILN_STREAM_TTL_S: '60' }),
+    );
+    const task = Task.queue(fields(), t0);
+    const { sessionId } = task.toSnapshot();
+    const ids = [...(await capped.save(task))];
+    task.start(t0);
+    for (const progress of [10, 20, 30, 40]) {
+      task.progress('render', progress, t0);
+      ids.push(...(await capped.save(task)));
+    }
+
+    expect((await stream.readAfter(sessionId, '0')).map((e) => e.eventId)).toEqual(ids.slice(-3));
+    const ttl = await redis.ttl(keys.sessionStream(sessionId));
+    expect(ttl).toBeGreaterThan(55);
+    expect(ttl).toBeLessThanOrEqual(60);
   });
 
   it('records a step’s outputs on the asset in the same step as the task and its event', async () => {

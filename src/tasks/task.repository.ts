@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { KILN_CONFIG, type KilnConfig } from '../config/kiln-config';
 import { RedisKeys } from '../redis/redis-keys';
 import { REDIS } from '../redis/redis.tokens';
 import { Task, type TaskSnapshot } from './domain/task.aggregate';
@@ -25,11 +26,14 @@ type WithSaveTask = Redis & {
 @Injectable()
 export class TaskRepository {
   private readonly redis: WithSaveTask;
+  private readonly stream: { maxEvents: number; ttlSeconds: number };
 
   constructor(
     @Inject(REDIS) redis: Redis,
     private readonly keys: RedisKeys,
+    @Inject(KILN_CONFIG) config: Pick<KilnConfig, 'streamMaxEvents' | 'streamTtlSeconds'>,
   ) {
+    this.stream = { maxEvents: config.streamMaxEvents, ttlSeconds: config.streamTtlSeconds };
     // EVALSHA, falling back to EVAL once per connection when Redis does not have the script yet.
     redis.defineCommand('kilnSaveTask', { numberOfKeys: 5, lua: SAVE_TASK_LUA });
     this.redis = redis as WithSaveTask;
@@ -61,6 +65,7 @@ export class TaskRepository {
           isNew: events.some((e) => e instanceof TaskQueued && e.attempt === 1),
           queued: snapshot.state === 'queued' ? '+' : leftQueue ? '-' : '',
           sessionChannel: this.keys.sessionChannel(snapshot.sessionId),
+          stream: this.stream,
           events: events.map((event) => event.toContract()),
           assetFields: asset?.fields ?? {},
         },

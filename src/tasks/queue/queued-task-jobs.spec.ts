@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { cleanUpTestRedis, connectTestRedis } from '../../../test/support/test-redis';
+import { loadConfig } from '../../config/kiln-config';
 import { RedisKeys } from '../../redis/redis-keys';
 import { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
@@ -23,7 +24,7 @@ describe('QueuedTaskJobs: the start-up check (real Redis, real BullMQ queue)', (
   beforeAll(() => {
     ({ redis, keyPrefix } = connectTestRedis());
     const keys = new RedisKeys(keyPrefix);
-    tasks = new TaskRepository(redis, keys);
+    tasks = new TaskRepository(redis, keys, loadConfig({}));
     queue = new Queue<RunTaskJobData>(TASK_QUEUE, {
       connection: { url: process.env.REDIS_URL },
       prefix: keys.bullPrefix,

@@ -98,7 +98,7 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     storage = new LocalStorage(config);
     await storage.createFolders();
     assets = new AssetRepository(redis, keys);
-    tasks = new TaskRepository(redis, keys);
+    tasks = new TaskRepository(redis, keys, loadConfig({}));
     stream = new SessionStream(redis, keys);
     pool = new ProcessingPool({ threads: 1 }, join(dir, 'stub.worker.js'));
     runner = new TaskRunner(tasks, assets, pool, storage, config);
