@@ -154,7 +154,7 @@ describe('Stopping Kiln (SIGTERM)', () => {
         }
         for (const taskId of waiting) {
           expect(await task(taskId)).toMatchObject({ state: 'queued', attempts: 0 });
-          expect(await job(taskId)).toEqual({ state: 'waiting', attemptsMade: 0 });
+          expect(await job(taskId)).toEqual({ state: 'prioritized', attemptsMade: 0 });
         }
         expect(events.filter((e) => e.name === 'task.failed')).toEqual([]);
         expect(first.output()).not.toMatch(CRASH_SIGNS);
@@ -184,7 +184,8 @@ describe('Stopping Kiln (SIGTERM)', () => {
           attempts: 1,
           error: { code: 'WORKER_STOPPED' },
         });
-        expect(await job(taskId)).toEqual({ state: 'waiting', attemptsMade: 0 });
+        // An upload's job has a priority: BullMQ calls a waiting one `prioritized`.
+        expect(await job(taskId)).toEqual({ state: 'prioritized', attemptsMade: 0 });
         const ofTask = () => events.filter((e) => e.payload.taskId === taskId).map((e) => e.name);
         await waitFor('task.queued after the hand-back', () => ofTask().at(-1) === 'task.queued');
         expect(events.find((e) => e.name === 'task.failed')?.payload).toMatchObject({

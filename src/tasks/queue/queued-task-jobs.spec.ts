@@ -9,6 +9,7 @@ import { QueuedTaskJobs } from './queued-task-jobs';
 import {
   RUN_TASK_JOB,
   TASK_JOB_OPTIONS,
+  TASK_JOB_PRIORITY,
   TASK_QUEUE,
   type RunTaskJobData,
 } from './task-queue.constants';
@@ -66,21 +67,28 @@ describe('QueuedTaskJobs: the start-up check (real Redis, real BullMQ queue)', (
       id: orphan.id,
       name: RUN_TASK_JOB,
       data: { taskId: orphan.id },
-      opts: expect.objectContaining({ attempts: TASK_JOB_OPTIONS.attempts }),
+      opts: expect.objectContaining({
+        attempts: TASK_JOB_OPTIONS.attempts,
+        priority: TASK_JOB_PRIORITY.upload,
+      }),
     });
-    expect(await job?.getState()).toBe('waiting');
+    expect(await job?.getState()).toBe('prioritized');
   });
 
   it('leaves alone a queued task that has its job, and adds nothing twice', async () => {
     const task = await savedQueuedTask();
-    await queue.add(RUN_TASK_JOB, { taskId: task.id }, { ...TASK_JOB_OPTIONS, jobId: task.id });
+    await queue.add(
+      RUN_TASK_JOB,
+      { taskId: task.id },
+      { ...TASK_JOB_OPTIONS, jobId: task.id, priority: TASK_JOB_PRIORITY.rerun },
+    );
     const before = await queue.getJob(task.id);
 
     expect(await check.addMissingJobs()).toEqual([]);
     expect(await check.addMissingJobs()).toEqual([]);
 
     expect((await queue.getJob(task.id))?.timestamp).toBe(before?.timestamp);
-    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 2 });
+    expect(await queue.getJobCounts('prioritized')).toEqual({ prioritized: 2 });
   });
 
   it('adds no job for a task that is no longer queued', async () => {

@@ -7,6 +7,7 @@ import { TaskRepository } from '../task.repository';
 import {
   RUN_TASK_JOB,
   TASK_JOB_OPTIONS,
+  TASK_JOB_PRIORITY,
   TASK_QUEUE,
   type RunTaskJobData,
 } from './task-queue.constants';
@@ -54,7 +55,13 @@ export class QueuedTaskJobs implements OnApplicationBootstrap {
       if (failed) throw failed;
       for (const [index, id] of batch.entries()) {
         if (exists[index][1] !== 0) continue;
-        await this.queue.add(RUN_TASK_JOB, { taskId: id }, { ...TASK_JOB_OPTIONS, jobId: id });
+        // Which path queued the task is not recorded; someone may be waiting for it, and it is
+        // late already, so it gets the uploads' priority.
+        await this.queue.add(
+          RUN_TASK_JOB,
+          { taskId: id },
+          { ...TASK_JOB_OPTIONS, jobId: id, priority: TASK_JOB_PRIORITY.upload },
+        );
         added.push(id);
       }
     }

@@ -1,4 +1,4 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, WorkerOptions } from 'bullmq';
 
 /** The one queue every task runs on; a job's id is its task's id. */
 export const TASK_QUEUE = 'tasks';
@@ -18,4 +18,25 @@ export const TASK_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 3600, count: 1000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10000 },
+};
+
+/** Who asked for a task: an upload (someone is waiting for it) or a re-run of an asset's steps. */
+export type TaskOrigin = 'upload' | 'rerun';
+
+/**
+ * BullMQ job priority by origin (lower runs first), so a backlog of re-runs cannot starve
+ * uploads. Every job has one: BullMQ takes jobs without a priority before all prioritized ones.
+ * Within one priority jobs run in the order they were added.
+ */
+export const TASK_JOB_PRIORITY: Readonly<Record<TaskOrigin, number>> = { upload: 1, rerun: 2 };
+
+/**
+ * A worker renews its jobs' locks every lockDuration / 2; a job whose lock has expired is
+ * found by the next stalled check and handed to another worker. So a killed worker's task runs
+ * again 4 to 12 s after the kill (BullMQ's defaults, 30 s + 30 s, took up to a minute). The
+ * steps run on worker threads, so the event loop is free to renew locks under full load.
+ */
+export const TASK_WORKER_OPTIONS: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> = {
+  lockDuration: 8_000,
+  stalledInterval: 4_000,
 };

@@ -4,7 +4,11 @@ import { type Job, WaitingError } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KILN_CONFIG, type KilnConfig } from '../../config/kiln-config';
 import { RedisConnections } from '../../redis/redis-connections';
-import { TASK_QUEUE, type RunTaskJobData } from '../queue/task-queue.constants';
+import {
+  TASK_QUEUE,
+  TASK_WORKER_OPTIONS,
+  type RunTaskJobData,
+} from '../queue/task-queue.constants';
 import { TaskRunner } from './task-runner';
 import { WorkerStoppedError } from './worker-stopped.error';
 
@@ -13,7 +17,7 @@ import { WorkerStoppedError } from './worker-stopped.error';
  * shutdown: no new job from the first moment, running ones finish within the grace, and what
  * is still running after it goes back to the queue for another worker.
  */
-@Processor(TASK_QUEUE)
+@Processor(TASK_QUEUE, TASK_WORKER_OPTIONS)
 export class TaskProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TaskProcessor.name);
   /** Aborted when the shutdown grace runs out; every running task listens to it. */

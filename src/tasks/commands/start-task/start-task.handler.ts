@@ -10,6 +10,7 @@ import { Task } from '../../domain/task.aggregate';
 import {
   RUN_TASK_JOB,
   TASK_JOB_OPTIONS,
+  TASK_JOB_PRIORITY,
   TASK_QUEUE,
   type RunTaskJobData,
 } from '../../queue/task-queue.constants';
@@ -55,7 +56,7 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
     await this.queue.add(
       RUN_TASK_JOB,
       { taskId: task.id },
-      { ...TASK_JOB_OPTIONS, jobId: task.id },
+      { ...TASK_JOB_OPTIONS, jobId: task.id, priority: TASK_JOB_PRIORITY[command.origin] },
     );
     return { taskId: task.id };
   }

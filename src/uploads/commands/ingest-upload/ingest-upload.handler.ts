@@ -192,7 +192,7 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
         createdAt: new Date().toISOString(),
       });
       const { taskId } = await this.commands.execute(
-        new StartTaskCommand(asset.id, asset.kind, ownerId, sessionId, 'process'),
+        new StartTaskCommand(asset.id, asset.kind, ownerId, sessionId, 'process', {}, 'upload'),
       );
       uploaded.push({
         id: asset.id,
