@@ -111,7 +111,11 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     tasks = new TaskRepository(redis, keys, loadConfig({}));
     stream = new SessionStream(redis, keys);
     pool = new ProcessingPool({ threads: 1 }, join(dir, 'stub.worker.js'));
-    cancels = new RunningTaskCancels(new RedisConnections(process.env.REDIS_URL ?? ''), keys);
+    cancels = new RunningTaskCancels(
+      new RedisConnections(process.env.REDIS_URL ?? ''),
+      keys,
+      redis,
+    );
     cancelRequests = new TaskCancelRequests(redis, keys);
     runner = new TaskRunner(tasks, assets, pool, storage, config, cancels, cancelRequests);
   });
@@ -355,6 +359,24 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     const next = await queuedTask(asset, 'ok');
     await runner.run(next.id, attempt());
     expect(await tasks.find(next.id)).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('stops a running task whose cancel message it missed, from the marker', async () => {
+    const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
+    const task = await queuedTask(asset, 'hang');
+    const run = runner.run(task.id, attempt());
+    for (let i = 0; i < 200 && (await tasks.find(task.id))?.progress === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // As a request whose message went out while the subscriber was away: the marker alone.
+    await cancelRequests.request(task.id);
+
+    await cancels.readMarkers();
+
+    await expect(run).resolves.toBeUndefined();
+    expect(await tasks.find(task.id)).toMatchObject({ state: 'cancelled' });
+    expect(await cancelRequests.isRequested(task.id)).toBe(false);
+    expect(tempLeft()).toEqual([]);
   });
 
   it('never starts a task whose cancel was asked for before its worker took it', async () => {
