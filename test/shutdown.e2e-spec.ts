@@ -116,7 +116,7 @@ describe('Stopping Kiln (SIGTERM)', () => {
           .set('Authorization', `Bearer ${user.token}`)
       ).body as { state: string; attempts: number; error: { code: string } | null };
     const job = async (taskId: string) => {
-      const found = await queue.getJob(taskId);
+      const found = await queue.getJob(`${taskId}.1`); // the first run's job
       return { state: await found?.getState(), attemptsMade: found?.attemptsMade };
     };
     const succeeded = (taskId: string) =>

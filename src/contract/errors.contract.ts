@@ -62,6 +62,10 @@ export const REST_ERROR_CODES = [
   'OUTPUT_NOT_FOUND',
   'TASK_NOT_FOUND',
   'TASK_TYPE_NOT_SUPPORTED',
+  /** POST /tasks/:id/cancel on a task that has already ended: succeeded, failed or cancelled (409). */
+  'TASK_ALREADY_FINISHED',
+  /** POST /tasks/:id/retry on a task that is neither failed nor cancelled (409). */
+  'TASK_NOT_RETRYABLE',
   'INVALID_OPTIONS',
   'USERNAME_TAKEN',
   'INVALID_CREDENTIALS',

@@ -54,6 +54,14 @@ export class RedisKeys {
   queuedTasks(): string {
     return `${this.prefix}:tasks:queued`;
   }
+  /** Marker: a cancel of this task was asked for; the worker that takes or holds it stops it. */
+  taskCancelRequested(taskId: string): string {
+    return `${this.prefix}:task:${taskId}:cancel`;
+  }
+  /** Pub/sub channel every worker process listens on: a task id to stop, wherever it runs. */
+  taskCancels(): string {
+    return `${this.prefix}:tasks:cancels`;
+  }
   /** BullMQ's own prefix: its keys become `{prefix}:bull:{queue}:…`. */
   get bullPrefix(): string {
     return `${this.prefix}:bull`;

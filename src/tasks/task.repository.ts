@@ -87,6 +87,15 @@ export class TaskRepository {
     return json ? (JSON.parse(json) as TaskSnapshot) : undefined;
   }
 
+  /** The records of these tasks that exist, in the order asked. */
+  async findMany(taskIds: readonly string[]): Promise<TaskSnapshot[]> {
+    if (taskIds.length === 0) return [];
+    const jsons = await this.redis.mget(taskIds.map((id) => this.keys.task(id)));
+    return jsons
+      .filter((json): json is string => json !== null)
+      .map((json) => JSON.parse(json) as TaskSnapshot);
+  }
+
   /** Newest first. */
   async listOwned(ownerId: string, limit: number): Promise<TaskSnapshot[]> {
     const ids = await this.redis.zrevrange(this.keys.userTasks(ownerId), 0, limit - 1);

@@ -2,15 +2,20 @@ import {
   Controller,
   DefaultValuePipe,
   Get,
+  HttpCode,
+  HttpStatus,
   Param,
   ParseIntPipe,
   ParseUUIDPipe,
+  Post,
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
+  ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -22,6 +27,8 @@ import { ErrorBodyDto } from '../errors/error-body.dto';
 import type { AuthPrincipal } from '../auth/auth-principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
+import { CancelTaskCommand } from './commands/cancel-task/cancel-task.command';
+import { RetryTaskCommand } from './commands/retry-task/retry-task.command';
 import { GetTaskQuery } from './queries/get-task/get-task.query';
 import { ListTasksQuery } from './queries/list-tasks/list-tasks.query';
 import { TaskView } from './queries/task.view';
@@ -32,7 +39,10 @@ import { TaskView } from './queries/task.view';
 @UseGuards(JwtAuthGuard)
 @Controller('tasks')
 export class TasksController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly commands: CommandBus,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Your tasks, newest first' })
@@ -63,5 +73,52 @@ export class TasksController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<TaskView> {
     return this.queries.execute(new GetTaskQuery(id, principal.userId));
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Cancel a task',
+    description:
+      'A queued task never starts; a running one is stopped on whichever worker runs it. The task ends `cancelled` with a `task.cancelled` event, usually within a second.',
+  })
+  @ApiAcceptedResponse({ description: 'Cancelling; watch for `task.cancelled`' })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'No such task of yours (`TASK_NOT_FOUND`)',
+  })
+  @ApiConflictResponse({
+    type: ErrorBodyDto,
+    description:
+      'The task has already ended: succeeded, failed or cancelled (`TASK_ALREADY_FINISHED`)',
+  })
+  async cancel(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    await this.commands.execute(new CancelTaskCommand(id, principal.userId));
+  }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Run a failed or cancelled task again',
+    description:
+      'Queues a new run of the task from its first step: `task.queued`, then `task.started` with the next attempt number.',
+  })
+  @ApiAcceptedResponse({ description: 'Queued again; watch for `task.queued`' })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'No such task of yours (`TASK_NOT_FOUND`)',
+  })
+  @ApiConflictResponse({
+    type: ErrorBodyDto,
+    description: 'The task is neither failed nor cancelled (`TASK_NOT_RETRYABLE`)',
+  })
+  async retry(
+    @CurrentPrincipal() principal: AuthPrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<void> {
+    await this.commands.execute(new RetryTaskCommand(id, principal.userId));
   }
 }

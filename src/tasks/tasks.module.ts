@@ -6,6 +6,9 @@ import type { KilnConfig } from '../config/kiln-config';
 import { ProcessingModule } from '../processing/processing.module';
 import { StorageModule } from '../storage/storage.module';
 import { AssetTasksController } from './asset-tasks.controller';
+import { TaskCancelRequests } from './cancel/task-cancel-requests';
+import { CancelTaskHandler } from './commands/cancel-task/cancel-task.handler';
+import { RetryTaskHandler } from './commands/retry-task/retry-task.handler';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
@@ -15,11 +18,12 @@ import { TaskQueueErrors } from './queue/task-queue-errors';
 import { TaskRepository } from './task.repository';
 import { TasksController } from './tasks.controller';
 import { TaskRunner } from './worker/task-runner';
+import { RunningTaskCancels } from './worker/running-task-cancels';
 import { TaskProcessor } from './worker/task.processor';
 
-const commandHandlers = [StartTaskHandler];
+const commandHandlers = [StartTaskHandler, CancelTaskHandler, RetryTaskHandler];
 const queryHandlers = [GetTaskHandler, ListTasksHandler];
-const worker = [TaskProcessor, TaskRunner];
+const worker = [TaskProcessor, TaskRunner, RunningTaskCancels];
 /** Every role: a queued task whose job was never added gets it at start-up. */
 const queue = [QueuedTaskJobs];
 
@@ -52,6 +56,7 @@ export class TasksModule {
       providers: [
         TaskRepository,
         TaskQueueErrors,
+        TaskCancelRequests,
         ...queue,
         ...commandHandlers,
         ...queryHandlers,

@@ -38,6 +38,7 @@ describe('Task aggregate', () => {
       attempts: 0,
       error: null,
       outputs: [],
+      jobId: 'task-1.1',
       createdAt: '2026-12-01T10:00:00.000Z',
       updatedAt: '2026-12-01T10:00:00.000Z',
     });
@@ -203,6 +204,74 @@ describe('Task aggregate', () => {
         _name.startsWith('succeed') ? 'succeeded' : 'failed',
       ),
     );
+  });
+
+  it.each([
+    [
+      'failed',
+      (task: Task) => task.fail({ code: 'MESH_EMPTY', message: 'no triangle' }, false, t1),
+    ],
+    ['cancelled', (task: Task) => task.cancel(undefined, t1)],
+  ])(
+    'retries a %s task: queued again with a job of its own, then attempt 2 starts',
+    (_state, end) => {
+      const task = running();
+      end(task);
+      task.uncommit();
+      const t2 = new Date('2026-12-01T10:00:02.000Z');
+
+      task.retry(t2);
+
+      expect(task.toSnapshot()).toMatchObject({
+        state: 'queued',
+        progress: 0,
+        step: null,
+        error: null,
+        attempts: 1,
+        jobId: 'task-1.2',
+      });
+      expect(task.getUncommittedEvents().map((e) => e.toContract())).toEqual([
+        {
+          name: 'task.queued',
+          payload: {
+            taskId: 'task-1',
+            assetId: 'asset-1',
+            at: t2.toISOString(),
+            type: 'process',
+            attempt: 2,
+          },
+        },
+      ]);
+      task.start(t2);
+      expect(task.toSnapshot()).toMatchObject({ state: 'running', attempts: 2 });
+    },
+  );
+
+  it('cancels a queued task and a running one', () => {
+    const queued = Task.queue(fields, t0);
+    queued.cancel(undefined, t1);
+    expect(queued.state).toBe('cancelled');
+    const task = running();
+    task.cancel(undefined, t1);
+    expect(task.state).toBe('cancelled');
+    expect(task.getUncommittedEvents()).toEqual([expect.any(TaskCancelled)]);
+  });
+
+  it('refuses to retry a task that has not ended, or that succeeded', () => {
+    expect(() => Task.queue(fields, t0).retry(t1)).toThrow(
+      'Task task-1 cannot go from queued to queued',
+    );
+    // running → queued is the automatic retry's move (`fail`), not a new run.
+    expect(() => running().retry(t1)).toThrow('Task task-1 cannot go from running to queued');
+    const done = running();
+    done.succeed([], 'render', t1);
+    expect(() => done.retry(t1)).toThrow('Task task-1 cannot go from succeeded to queued');
+  });
+
+  it('keeps the task id as the job id of a record saved before runs had jobs of their own', () => {
+    const old = running().toSnapshot();
+    delete old.jobId;
+    expect(Task.fromSnapshot(old).jobId).toBe('task-1');
   });
 
   it('refuses any move out of a final state', () => {

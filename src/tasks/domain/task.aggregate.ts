@@ -16,9 +16,18 @@ const TRANSITIONS: Readonly<Record<TaskState, readonly TaskState[]>> = {
   queued: ['running', 'cancelled'],
   running: ['succeeded', 'failed', 'cancelled', 'queued'],
   succeeded: [],
-  failed: [],
-  cancelled: [],
+  // POST /tasks/:id/retry: a new run, with a job of its own.
+  failed: ['queued'],
+  cancelled: ['queued'],
 };
+
+/**
+ * The BullMQ job id of the run that starts with `attempt`: one job per run, so a retried task
+ * gets a new job while its failed one is kept. BullMQ refuses ':' in custom ids, hence '.'.
+ */
+export function taskJobId(taskId: string, attempt: number): string {
+  return `${taskId}.${attempt}`;
+}
 
 export class IllegalTransitionError extends Error {
   constructor(taskId: string, from: TaskState, to: TaskState) {
@@ -46,6 +55,11 @@ export interface TaskSnapshot {
   error: TaskErrorInfo | null;
   /** Names of the outputs the task left on its asset so far, over all its attempts. */
   outputs: string[];
+  /**
+   * The BullMQ job of the current run (`taskJobId`); absent on records saved before runs had
+   * jobs of their own, whose job id is the task id.
+   */
+  jobId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -75,6 +89,7 @@ export class Task extends AggregateRoot<TaskEvent> {
       attempts: 0,
       error: null,
       outputs: [],
+      jobId: taskJobId(fields.id, 1),
       createdAt: at,
       updatedAt: at,
     });
@@ -92,6 +107,11 @@ export class Task extends AggregateRoot<TaskEvent> {
 
   get state(): TaskState {
     return this.snapshot.state;
+  }
+
+  /** The BullMQ job id of the current run. */
+  get jobId(): string {
+    return this.snapshot.jobId ?? this.snapshot.id;
   }
 
   toSnapshot(): TaskSnapshot {
@@ -150,6 +170,23 @@ export class Task extends AggregateRoot<TaskEvent> {
   cancel(reason: string | undefined, now: Date): void {
     this.moveTo('cancelled', now);
     this.apply(new TaskCancelled(this.route(now), reason));
+  }
+
+  /**
+   * A new run of a failed or cancelled task (POST /tasks/:id/retry): queued again with a job of
+   * its own, from the start; outputs earlier runs left stay.
+   */
+  retry(now: Date): void {
+    // running → queued is the automatic retry's move (`fail`), not a new run.
+    if (this.snapshot.state === 'running') {
+      throw new IllegalTransitionError(this.snapshot.id, 'running', 'queued');
+    }
+    this.moveTo('queued', now);
+    this.snapshot.progress = 0;
+    this.snapshot.step = null;
+    this.snapshot.error = null;
+    this.snapshot.jobId = taskJobId(this.snapshot.id, this.snapshot.attempts + 1);
+    this.apply(new TaskQueued(this.route(now), this.snapshot.type, this.snapshot.attempts + 1));
   }
 
   private moveTo(next: TaskState, now: Date): void {

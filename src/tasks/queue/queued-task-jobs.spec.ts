@@ -58,13 +58,13 @@ describe('QueuedTaskJobs: the start-up check (real Redis, real BullMQ queue)', (
 
   it('adds the job of a queued task that has none (the process stopped between save and add)', async () => {
     const orphan = await savedQueuedTask();
-    expect(await queue.getJob(orphan.id)).toBeUndefined();
+    expect(await queue.getJob(orphan.jobId)).toBeUndefined();
 
     expect(await check.addMissingJobs()).toEqual([orphan.id]);
 
-    const job = await queue.getJob(orphan.id);
+    const job = await queue.getJob(orphan.jobId);
     expect(job).toMatchObject({
-      id: orphan.id,
+      id: `${orphan.id}.1`,
       name: RUN_TASK_JOB,
       data: { taskId: orphan.id },
       opts: expect.objectContaining({
@@ -80,14 +80,14 @@ describe('QueuedTaskJobs: the start-up check (real Redis, real BullMQ queue)', (
     await queue.add(
       RUN_TASK_JOB,
       { taskId: task.id },
-      { ...TASK_JOB_OPTIONS, jobId: task.id, priority: TASK_JOB_PRIORITY.rerun },
+      { ...TASK_JOB_OPTIONS, jobId: task.jobId, priority: TASK_JOB_PRIORITY.rerun },
     );
-    const before = await queue.getJob(task.id);
+    const before = await queue.getJob(task.jobId);
 
     expect(await check.addMissingJobs()).toEqual([]);
     expect(await check.addMissingJobs()).toEqual([]);
 
-    expect((await queue.getJob(task.id))?.timestamp).toBe(before?.timestamp);
+    expect((await queue.getJob(task.jobId))?.timestamp).toBe(before?.timestamp);
     expect(await queue.getJobCounts('prioritized')).toEqual({ prioritized: 2 });
   });
 
@@ -96,6 +96,20 @@ describe('QueuedTaskJobs: the start-up check (real Redis, real BullMQ queue)', (
     task.start(new Date());
     await tasks.save(task);
     expect(await check.addMissingJobs()).toEqual([]);
-    expect(await queue.getJob(task.id)).toBeUndefined();
+    expect(await queue.getJob(task.jobId)).toBeUndefined();
+  });
+
+  it('adds the job of a retried task’s new run, beside the kept job of its failed run', async () => {
+    const task = await savedQueuedTask();
+    await queue.add(RUN_TASK_JOB, { taskId: task.id }, { ...TASK_JOB_OPTIONS, jobId: task.jobId });
+    task.start(new Date());
+    task.fail({ code: 'MESH_EMPTY', message: 'no triangle' }, false, new Date());
+    task.retry(new Date());
+    await tasks.save(task);
+
+    expect(await check.addMissingJobs()).toEqual([task.id]);
+
+    expect(await queue.getJob(`${task.id}.2`)).toMatchObject({ data: { taskId: task.id } });
+    expect(await queue.getJob(`${task.id}.1`)).toBeDefined();
   });
 });

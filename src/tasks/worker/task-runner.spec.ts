@@ -15,15 +15,18 @@ import { ProcessingPool } from '../../processing/processing-pool';
 import { SessionStream } from '../../realtime/session-stream';
 import { RedisKeys } from '../../redis/redis-keys';
 import { LocalStorage } from '../../storage/local-storage';
+import { RedisConnections } from '../../redis/redis-connections';
+import { TaskCancelRequests } from '../cancel/task-cancel-requests';
 import { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
+import { RunningTaskCancels } from './running-task-cancels';
 import { TaskRunner } from './task-runner';
 
 /**
  * The real step.worker.js only exists in dist/ (the end-to-end specs run it); here the pool runs
  * a plain JS worker that writes outputs and hands them over as the real one does, and behaves as
  * `options.behaviour` says: every step succeeds ('ok'), the first step succeeds and the next
- * fails ('first-then-fail'), or one step reads what it was laid out ('read-inputs').
+ * fails ('first-then-fail'), one step reads what it was laid out ('read-inputs'), or the first step never ends ('hang').
  */
 const STUB_WORKER = `
 const { createHash } = require('node:crypto');
@@ -61,6 +64,11 @@ module.exports = async function ({ request, progressPort }) {
     case 'first-then-fail':
       done(0);
       return { ok: false, error: { code: 'INVALID_OPTIONS', message: 'maxSize is too small', retryable: false, step: request.steps[1] } };
+    case 'hang':
+      // Reports, leaves a file in its folder, then runs until its thread is terminated.
+      fs.writeFileSync(join(request.workDir, 'partial.bin'), 'half');
+      post({ type: 'progress', stepIndex: 0, fraction: 0.5 });
+      return new Promise(() => setInterval(() => undefined, 1000));
     case 'read-inputs':
       done(0, JSON.stringify({
         primary: fs.readFileSync(join(request.inputDir, request.primary), 'utf8'),
@@ -84,6 +92,8 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
   let stream: SessionStream;
   let pool: ProcessingPool;
   let runner: TaskRunner;
+  let cancels: RunningTaskCancels;
+  let cancelRequests: TaskCancelRequests;
 
   beforeAll(async () => {
     ({ redis, keyPrefix } = connectTestRedis());
@@ -101,7 +111,13 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     tasks = new TaskRepository(redis, keys, loadConfig({}));
     stream = new SessionStream(redis, keys);
     pool = new ProcessingPool({ threads: 1 }, join(dir, 'stub.worker.js'));
-    runner = new TaskRunner(tasks, assets, pool, storage, config);
+    cancels = new RunningTaskCancels(
+      new RedisConnections(process.env.REDIS_URL ?? ''),
+      keys,
+      redis,
+    );
+    cancelRequests = new TaskCancelRequests(redis, keys);
+    runner = new TaskRunner(tasks, assets, pool, storage, config, cancels, cancelRequests);
   });
   afterAll(async () => {
     await pool.close();
@@ -316,5 +332,62 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     await runner.run(task.id, attempt());
 
     expect(await eventsOf(task)).toEqual(events);
+  });
+
+  it('ends a running task cancelled when it is cancelled: the thread is stopped, its folder removed, the job completes', async () => {
+    const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
+    const task = await queuedTask(asset, 'hang');
+
+    const run = runner.run(task.id, attempt());
+    // Running once its progress is saved.
+    for (let i = 0; i < 200 && (await tasks.find(task.id))?.progress === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(tempLeft().length).toBeGreaterThan(0);
+    cancels.cancel(task.id);
+
+    await expect(run).resolves.toBeUndefined();
+    expect(await tasks.find(task.id)).toMatchObject({ state: 'cancelled', error: null });
+    expect((await eventsOf(task)).map((e) => e.name)).toEqual([
+      'task.queued',
+      'task.started',
+      'task.progress',
+      'task.cancelled',
+    ]);
+    expect(tempLeft()).toEqual([]);
+    // The pool's one thread was replaced: the next task runs.
+    const next = await queuedTask(asset, 'ok');
+    await runner.run(next.id, attempt());
+    expect(await tasks.find(next.id)).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('stops a running task whose cancel message it missed, from the marker', async () => {
+    const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
+    const task = await queuedTask(asset, 'hang');
+    const run = runner.run(task.id, attempt());
+    for (let i = 0; i < 200 && (await tasks.find(task.id))?.progress === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // As a request whose message went out while the subscriber was away: the marker alone.
+    await cancelRequests.request(task.id);
+
+    await cancels.readMarkers();
+
+    await expect(run).resolves.toBeUndefined();
+    expect(await tasks.find(task.id)).toMatchObject({ state: 'cancelled' });
+    expect(await cancelRequests.isRequested(task.id)).toBe(false);
+    expect(tempLeft()).toEqual([]);
+  });
+
+  it('never starts a task whose cancel was asked for before its worker took it', async () => {
+    const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
+    const task = await queuedTask(asset, 'hang');
+    await cancelRequests.request(task.id);
+
+    await runner.run(task.id, attempt());
+
+    expect(await tasks.find(task.id)).toMatchObject({ state: 'cancelled', attempts: 0 });
+    expect((await eventsOf(task)).map((e) => e.name)).toEqual(['task.queued', 'task.cancelled']);
+    expect(await cancelRequests.isRequested(task.id)).toBe(false);
   });
 });

@@ -16,7 +16,9 @@ import { layOutStepFolder } from '../../processing/step-folder';
 import type { HandedOffOutput } from '../../processing/step.types';
 import { STORAGE, type Storage } from '../../storage/storage';
 import type { Task } from '../domain/task.aggregate';
+import { TaskCancelRequests } from '../cancel/task-cancel-requests';
 import { TaskRepository } from '../task.repository';
+import { RunningTaskCancels } from './running-task-cancels';
 import { StepReports } from './step-reports';
 import { TaskSaves } from './task-saves';
 import { WorkerStoppedError } from './worker-stopped.error';
@@ -47,6 +49,8 @@ export class TaskRunner {
     private readonly pool: ProcessingPool,
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(KILN_CONFIG) private readonly config: KilnConfig,
+    private readonly cancels: RunningTaskCancels,
+    private readonly cancelRequests: TaskCancelRequests,
   ) {}
 
   async run(taskId: string, attempt: AttemptInfo): Promise<void> {
@@ -55,6 +59,33 @@ export class TaskRunner {
     // Cancelled, or a job run again after its task ended (re-added by the start-up check in a
     // race with the end): nothing to do.
     if (isFinal(task.state)) return;
+    const cancel = this.cancels.watch(taskId);
+    try {
+      // Watched first, then the marker read: a request made while the job changed hands is seen
+      // by one of the two.
+      if (await this.cancelRequests.isRequested(taskId)) {
+        await this.endCancelled(task);
+        return;
+      }
+      await this.runWatched(task, attempt, cancel.signal);
+    } finally {
+      cancel.release();
+    }
+  }
+
+  /** The task was cancelled: it ends so, and the job completes (an abort is not a failure). */
+  private async endCancelled(task: Task): Promise<void> {
+    task.cancel(undefined, new Date());
+    await this.tasks.save(task);
+    await this.cancelRequests.clear(task.id);
+  }
+
+  private async runWatched(
+    task: Task,
+    attempt: AttemptInfo,
+    cancelled: AbortSignal,
+  ): Promise<void> {
+    const taskId = task.id;
     const asset = await this.assets.get(task.toSnapshot().assetId);
     if (!asset) throw new UnrecoverableError(`Asset of task ${taskId} does not exist`);
 
@@ -111,7 +142,7 @@ export class TaskRunner {
       await this.pool.run(
         { kind: asset.kind, steps, ...folders, options },
         {
-          signal: attempt.signal,
+          signal: AbortSignal.any([attempt.signal, cancelled]),
           // KILN_STEP_TIMEOUT_MS is a budget per step.
           timeoutMs: this.config.stepTimeoutMs * steps.length,
           onProgress: reports.progress,
@@ -127,6 +158,12 @@ export class TaskRunner {
     } catch (error) {
       reports.stop();
       await removeFolder();
+      if (cancelled.aborted) {
+        // Whatever the pool answered once the thread was terminated, this attempt was cancelled.
+        await saves.settled().catch(() => undefined); // the end below is saved either way
+        await this.endCancelled(task);
+        return;
+      }
       if (error instanceof WorkerStoppedError) {
         // Shutdown, not the task: queued again (TaskProcessor puts the job back untouched).
         await saves.settled().catch(() => undefined); // the failure below is saved either way

@@ -52,11 +52,11 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
     // Saved with its task.queued event in one step. Should the process stop before the job is
     // added, the start-up check (QueuedTaskJobs) adds it.
     await this.tasks.save(task);
-    // The job id is the task id: adding the same task twice cannot queue it twice.
+    // The job id is the run's (Task.jobId): adding the same run twice cannot queue it twice.
     await this.queue.add(
       RUN_TASK_JOB,
       { taskId: task.id },
-      { ...TASK_JOB_OPTIONS, jobId: task.id, priority: TASK_JOB_PRIORITY[command.origin] },
+      { ...TASK_JOB_OPTIONS, jobId: task.jobId, priority: TASK_JOB_PRIORITY[command.origin] },
     );
     return { taskId: task.id };
   }
