@@ -17,6 +17,10 @@ export const TASK_ERROR_CODES = [
   'MESH_UNSUPPORTED',
   /** The GLB Kiln made failed the Khronos glTF validator; a bug in Kiln, reported with the validator's first errors. */
   'MESH_INVALID',
+  /** The .sbsar cannot be read: not a 7z archive, truncated, corrupt, encrypted, or no readable manifest. */
+  'SUBSTANCE_PARSE_FAILED',
+  /** The .sbsar lists more entries or unpacks to more bytes than Kiln extracts (see docs/decisions.md). */
+  'SUBSTANCE_TOO_LARGE',
   /** A step that needs an earlier step's output (`model.glb`) found none and could not make it. */
   'INPUT_MISSING',
   /** A step option is out of range or of the wrong type. */

@@ -9,10 +9,10 @@ import type { AssetKind, StepName } from './step.types';
 export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   image: ['inspect', 'render', 'variants'],
   mesh: ['inspect', 'convert', 'optimize', 'render'],
-  // Filled by the issues that bring these kinds: inspect → pack → variants → render and
-  // inspect → render (see docs/design.md, "Asset kinds").
+  // Filled by the issue that brings this kind: inspect → pack → variants → render (see
+  // docs/design.md, "Asset kinds").
   'texture-set': [],
-  substance: [],
+  substance: ['inspect', 'render'],
 };
 
 export const STEP_NOT_SUPPORTED = 'STEP_NOT_SUPPORTED';

@@ -49,6 +49,7 @@ export const WORKER_MAX_OLD_GENERATION_MB = 1024;
 const TOO_LARGE_CODES: Partial<Record<PipelineRequest['kind'], string>> = {
   mesh: 'MESH_TOO_LARGE',
   image: 'IMAGE_TOO_LARGE',
+  substance: 'SUBSTANCE_TOO_LARGE',
 };
 
 export interface StepRunOptions {

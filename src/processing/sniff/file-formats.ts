@@ -56,6 +56,12 @@ export const FILE_FORMATS = {
   ply: { name: 'PLY', contentType: 'model/x-ply', kind: 'mesh', extensions: ['ply'] },
   fbx: { name: 'FBX', contentType: 'model/x-fbx', kind: 'mesh', extensions: ['fbx'] },
   dae: { name: 'COLLADA', contentType: 'model/vnd.collada+xml', kind: 'mesh', extensions: ['dae'] },
+  sbsar: {
+    name: 'Substance archive',
+    contentType: 'application/x-sbsar',
+    kind: 'substance',
+    extensions: ['sbsar'],
+  },
 } as const satisfies Readonly<Record<string, FileFormatInfo>>;
 
 export type FileFormat = keyof typeof FILE_FORMATS;

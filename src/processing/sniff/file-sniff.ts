@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import type { AssetKind } from '../../contract';
 import { FILE_FORMATS, type FileFormat, formatByExtension } from './file-formats';
 import { meshFormatByBytes } from './mesh-sniff';
+import { isSevenZip } from '../substance/seven-zip-header';
 
 /**
  * How many leading bytes `sniffFile` looks at. Images need under 64 (an AVIF `ftyp` box with its
@@ -45,8 +46,10 @@ export interface SniffedFile {
  * holding a JPEG is a JPEG, and random bytes named `.png` are nothing. Two exceptions, for formats
  * with no magic number: TGA needs the `.tga` extension and a plausible header, and a glTF buffer
  * is any `.bin` whose bytes are nothing else (kind null: it is only ever part of a model). Models
- * are known by their own bytes (see mesh-sniff.ts). Undefined means no format Kiln reads. Pure:
- * callers read the bytes (see `readSniffInput`).
+ * are known by their own bytes (see mesh-sniff.ts). Any 7z archive is taken for an .sbsar: Kiln
+ * reads no other 7z, and one without a Substance manifest fails processing with
+ * `SUBSTANCE_PARSE_FAILED`. Undefined means no format Kiln reads. Pure: callers read the bytes
+ * (see `readSniffInput`).
  */
 export function sniffFile(input: SniffInput): SniffedFile | undefined {
   const extension = formatByExtension(input.filename);
@@ -57,6 +60,7 @@ export function sniffFile(input: SniffInput): SniffedFile | undefined {
   const format =
     imageFormatByMagic(input.head) ??
     (isZip(input.head, input.tail) ? 'zip' : undefined) ??
+    (isSevenZip(input.head) ? 'sbsar' : undefined) ??
     (extension === 'tga' && isPlausibleTga(input.head) ? 'tga' : undefined) ??
     meshFormatByBytes({ head: input.head, size: input.size, whole }) ??
     (extension === 'bin' && input.head.length > 0 ? 'bin' : undefined);
