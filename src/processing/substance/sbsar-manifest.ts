@@ -91,17 +91,19 @@ export interface SubstanceManifest {
  */
 export function parseSbsarManifest(xml: string, name: string): SubstanceManifest {
   let root: Element | null;
+  let problem: string | undefined;
   try {
     const document = new DOMParser({
       onError: (level, message) => {
-        if (level !== 'warning') throw new Error(message);
+        if (level === 'warning') return;
+        problem ??= message;
+        throw new Error(message); // stops xmldom at the first error
       },
     }).parseFromString(xml, 'text/xml');
     root = document.documentElement;
   } catch (error) {
-    throw substanceParseFailed(
-      `The manifest ${name} is not well-formed XML: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    const said = problem ?? (error instanceof Error ? error.message : String(error));
+    throw substanceParseFailed(`The manifest ${name} is not well-formed XML: ${said}`);
   }
   if (!root || root.tagName !== 'sbsdescription')
     throw substanceParseFailed(`The manifest ${name} is not a Substance description.`);

@@ -49,7 +49,15 @@ export function substanceCardSvg(
     text(48, 122, 20, '#f5a623', ellipsis(graph?.category ?? 'Substance material', 40)),
     text(48, 164, 16, '#8892a6', `${outputs.length} output${outputs.length === 1 ? '' : 's'}`),
     ...lines,
-    text(48, 480, 14, '#5c667a', 'Substance archive · preview needs the Substance engine'),
+    text(
+      48,
+      480,
+      14,
+      '#5c667a',
+      'No preview: rendering the graph needs the Substance engine',
+      'normal',
+      60,
+    ),
     '</svg>',
   ].join(''); // laid out on a 512 grid; the viewBox scales it to `size`
 }
@@ -61,8 +69,9 @@ function text(
   fill: string,
   content: string,
   weight = 'normal',
+  maxChars = 44,
 ): string {
-  return `<text x="${x}" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="${px}" font-weight="${weight}" fill="${fill}">${escapeXml(ellipsis(content, 44))}</text>`;
+  return `<text x="${x}" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="${px}" font-weight="${weight}" fill="${fill}">${escapeXml(ellipsis(content, maxChars))}</text>`;
 }
 
 function ellipsis(value: string, max: number): string {
