@@ -65,7 +65,7 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
       statusCode: 415,
       code: 'UNSUPPORTED_KIND',
       message:
-        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, or a zip of a model); nothing was stored.',
+        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, sbsar, or a zip of a model); nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });

@@ -1,12 +1,12 @@
 import { PIPELINES, isStepSupported, isTaskTypeSupported } from './pipelines';
 
 describe('PIPELINES', () => {
-  it('runs inspect → render → variants for images, inspect → convert → optimize → render for meshes, nothing yet for the other kinds', () => {
+  it('runs inspect → render → variants for images, inspect → convert → optimize → render for meshes, inspect → render for Substance archives, nothing yet for texture sets', () => {
     expect(PIPELINES).toEqual({
       image: ['inspect', 'render', 'variants'],
       mesh: ['inspect', 'convert', 'optimize', 'render'],
       'texture-set': [],
-      substance: [],
+      substance: ['inspect', 'render'],
     });
   });
 });
@@ -30,6 +30,8 @@ describe('isTaskTypeSupported', () => {
     expect(isTaskTypeSupported('image', 'process')).toBe(true);
     expect(isTaskTypeSupported('image', 'render')).toBe(true);
     expect(isTaskTypeSupported('image', 'pack')).toBe(false);
-    expect(isTaskTypeSupported('substance', 'process')).toBe(false);
+    expect(isTaskTypeSupported('substance', 'process')).toBe(true);
+    expect(isTaskTypeSupported('substance', 'variants')).toBe(false);
+    expect(isTaskTypeSupported('texture-set', 'process')).toBe(false);
   });
 });

@@ -176,11 +176,17 @@ describe('sniffFile', () => {
   });
 
   it.each(readdirSync(join(FIXTURES, 'substance')))(
-    'refuses the Substance archive %s (substance sniffing comes later)',
+    'knows the Substance archive %s, from its 7z bytes, as a substance asset',
     (name) => {
-      expect(sniffKind(head(join(FIXTURES, 'substance', name)), name)).toBeUndefined();
+      const path = join(FIXTURES, 'substance', name);
+      expect(sniffKind(head(path), name)).toEqual({ kind: 'substance', format: 'sbsar' });
+      expect(sniffFile({ head: head(path), filename: 'renamed.bin' })?.format).toBe('sbsar');
     },
   );
+
+  it('refuses a file that has only the first five bytes of the 7z magic', () => {
+    expect(sniffKind(Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1d]), 'a.sbsar')).toBeUndefined();
+  });
 
   it('refuses an empty file whatever its name', () => {
     for (const name of ['empty.png', 'empty.tga', 'empty.exr', 'empty'])

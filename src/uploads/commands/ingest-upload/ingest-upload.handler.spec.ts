@@ -212,7 +212,7 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
       code: 'UNSUPPORTED_KIND',
       status: 415,
       message:
-        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, or a zip of a model); nothing was stored.',
+        '"three.png" is not a file Kiln can process (its bytes match no supported format: png, jpeg, webp, tiff, gif, avif, tga, exr, hdr, obj, gltf, glb, stl, ply, fbx, dae, sbsar, or a zip of a model); nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });
