@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import SevenZip, { type SevenZipModule } from '7z-wasm';
 import { checkSevenZipHeader } from './seven-zip-header';
 import { substanceParseFailed, substanceTooLarge } from './substance-errors';
@@ -174,24 +174,60 @@ interface LoadedSevenZip {
 }
 
 /**
+ * The part of the WebAssembly API used here: the project's `lib` (ES2023, no DOM) and
+ * @types/node 20 do not declare the global. A compiled module and an instance stay opaque.
+ */
+interface WebAssemblyApi {
+  compile(code: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<WasmInstance>;
+}
+type WasmModule = { readonly __wasmModule: unique symbol };
+type WasmInstance = { readonly __wasmInstance: unique symbol };
+const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
+
+/** Emscripten's hook for making the instance from code compiled elsewhere (absent from 7z-wasm's types). */
+type InstantiateWasm = (
+  imports: object,
+  receive: (instance: WasmInstance, module: WasmModule) => void,
+) => object;
+
+/** 7-Zip's WebAssembly code (1.6 MB), compiled once per thread: compiling it is most of an instance's cost. */
+let compiledSevenZip: Promise<WasmModule> | undefined;
+
+/**
  * A fresh 7-Zip instance (its own memory and file system) per archive, so nothing of one upload
- * is left for the next; it prints into arrays that each `run` reads and empties.
+ * is left for the next; the compiled code is shared. It prints into arrays that each `run` reads
+ * and empties.
  */
 async function loadSevenZip(): Promise<LoadedSevenZip> {
+  compiledSevenZip ??= readFile(require.resolve('7z-wasm/7zz.wasm')).then((code) =>
+    wasm.compile(code),
+  );
+  const code = await compiledSevenZip;
   let lines: string[] = [];
   let errors: string[] = [];
-  const module = await SevenZip({
-    print: (line) => lines.push(line),
-    printErr: (line) => errors.push(line),
-    stdin: () => null as unknown as number, // end of input: a password prompt reads nothing
-  });
+  let instantiateFailed: (error: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (instantiateFailed = reject));
+  const instantiateWasm: InstantiateWasm = (imports, receive) => {
+    wasm.instantiate(code, imports).then((instance) => receive(instance, code), instantiateFailed);
+    return {}; // asynchronous: Emscripten waits for `receive`
+  };
+  const module = await Promise.race([
+    SevenZip({
+      print: (line) => lines.push(line),
+      printErr: (line) => errors.push(line),
+      stdin: () => null as unknown as number, // end of input: a password prompt reads nothing
+      ...({ instantiateWasm } as object),
+    }),
+    failed, // Emscripten would wait for `receive` forever
+  ]);
   return {
     module,
     run(args) {
       lines = [];
       errors = [];
-      const code = module.callMain([...args]) as unknown as number | undefined;
-      return { code: code ?? 0, lines, errors };
+      const exit = module.callMain([...args]) as unknown as number | undefined;
+      return { code: exit ?? 0, lines, errors };
     },
   };
 }

@@ -254,7 +254,11 @@ describe('Substance steps', () => {
         async () => (await cardboard()).subarray(0, 15330),
         /truncated/,
       ],
-      ['4 KB of garbage', async () => Buffer.alloc(4096, 0x5a), /not a 7z archive \(wrong magic\)/],
+      [
+        '4 KB of garbage',
+        () => Promise.resolve(Buffer.alloc(4096, 0x5a)),
+        /not a 7z archive \(wrong magic\)/,
+      ],
       [
         'the 7z magic then garbage',
         async () => Buffer.concat([(await cardboard()).subarray(0, 6), Buffer.alloc(4096, 0x5a)]),
@@ -299,7 +303,8 @@ describe('Substance steps', () => {
       ],
       [
         'a zip renamed .sbsar',
-        async () => Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)]),
+        () =>
+          Promise.resolve(Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)])),
         /wrong magic/,
       ],
     ])('fails %s with SUBSTANCE_PARSE_FAILED, in both steps', async (_, make, message) => {
