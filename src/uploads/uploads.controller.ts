@@ -38,6 +38,7 @@ export class UploadsController {
       `At most ${MAX_FILES_PER_UPLOAD} files, each at most KILN_MAX_UPLOAD_BYTES. ` +
       'Files that belong together become one asset: a model (.obj, .fbx, .gltf, .glb, .stl, .ply, .dae) with the files it references (an .obj its .mtl and textures, a .gltf its .bin and images), matched by name; every other image is its own. ' +
       'A zip is one asset whose files are its entries: a model with its files, the model its primary. ' +
+      'A Substance archive (.sbsar, known by its 7z bytes) is a `substance` asset of its own. ' +
       'All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.',
   })
   @ApiConsumes('multipart/form-data')
