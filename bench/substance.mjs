@@ -36,6 +36,7 @@ const dir = join(FIXTURES, 'substance');
 
 const rows = [];
 const results = {};
+const cold = {};
 for (const name of readdirSync(dir).sort()) {
   const times = { open: [], inspect: [], render: [], total: [] };
   for (let round = 0; round < ROUNDS + 1; round += 1) {
@@ -57,7 +58,10 @@ for (const name of readdirSync(dir).sort()) {
     await steps.renderSubstance(request('render'), ctx, source);
     const t3 = performance.now();
     rmSync(root, { recursive: true, force: true });
-    if (round === 0) continue; // warm-up: the first WebAssembly compile, sharp's and librsvg's start
+    if (round === 0) {
+      cold[name] = t3 - t0; // the first WebAssembly compile (first fixture only), sharp's and librsvg's start
+      continue;
+    }
     times.open.push(t1 - t0);
     times.inspect.push(t2 - t1);
     times.render.push(t3 - t2);
@@ -71,11 +75,12 @@ for (const name of readdirSync(dir).sort()) {
     fmt(s.inspect.median),
     fmt(s.render.median),
     `${fmt(s.total.median)} (${fmt(s.total.min)}–${fmt(s.total.max)})`,
+    fmt(cold[name]),
   ]);
 }
 
 console.log(`Substance inspect + render, median of ${ROUNDS} rounds after a warm-up, ms`);
-console.log(table(['fixture', 'open', 'inspect', 'render', 'total (min–max)'], rows));
+console.log(table(['fixture', 'open', 'inspect', 'render', 'total (min–max)', 'first run'], rows));
 const path = writeResult('substance', {
   machine: machine(),
   build: buildInfo(),
