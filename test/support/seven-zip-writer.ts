@@ -4,7 +4,11 @@ import SevenZip from '7z-wasm';
  * Writes a 7z archive of the given files (path → bytes) with 7-Zip itself (7z-wasm, in memory),
  * for specs that need archives no fixture is: a bomb, too many entries, a hostile manifest.
  */
-export async function writeSevenZip(files: Record<string, Uint8Array | string>): Promise<Buffer> {
+export async function writeSevenZip(
+  files: Record<string, Uint8Array | string>,
+  /** More switches for `7z a`, e.g. `-psecret` to encrypt. */
+  switches: readonly string[] = [],
+): Promise<Buffer> {
   const sevenZip = await SevenZip({ print: () => undefined, printErr: () => undefined });
   sevenZip.FS.mkdir('/in');
   sevenZip.FS.chdir('/in');
@@ -18,7 +22,7 @@ export async function writeSevenZip(files: Record<string, Uint8Array | string>):
     }
     sevenZip.FS.writeFile(path, bytes);
   }
-  const args = ['a', '-t7z', '-bso0', '-bsp0', '/out.7z', ...Object.keys(files)];
+  const args = ['a', '-t7z', '-bso0', '-bsp0', ...switches, '/out.7z', ...Object.keys(files)];
   const code = sevenZip.callMain(args) as unknown as number | undefined;
   if (code) throw new Error(`7-Zip could not write the archive (exit ${code})`);
   return Buffer.from(sevenZip.FS.readFile('/out.7z'));

@@ -226,8 +226,14 @@ async function loadSevenZip(): Promise<LoadedSevenZip> {
     run(args) {
       lines = [];
       errors = [];
-      const exit = module.callMain([...args]) as unknown as number | undefined;
-      return { code: exit ?? 0, lines, errors };
+      try {
+        const exit = module.callMain([...args]) as unknown as number | undefined;
+        return { code: exit ?? 0, lines, errors };
+      } catch {
+        // A C++ exception 7-Zip did not catch reaches here as a bare number (an encrypted
+        // header with no password does): the run failed, and this instance is not used again.
+        return { code: -1, lines, errors: [...errors, '7-Zip stopped on an internal error'] };
+      }
     },
   };
 }

@@ -302,6 +302,16 @@ describe('Substance steps', () => {
         /entity not found:&e;/,
       ],
       [
+        'an archive with encrypted entries',
+        () => writeSevenZip({ 'a/a.xml': '<sbsdescription/>' }, ['-psecret']),
+        /The archive is encrypted\./,
+      ],
+      [
+        'an archive with an encrypted header',
+        () => writeSevenZip({ 'a/a.xml': '<sbsdescription/>' }, ['-psecret', '-mhe=on']),
+        /7-Zip cannot list the archive/,
+      ],
+      [
         'a zip renamed .sbsar',
         () =>
           Promise.resolve(Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)])),
