@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import sharp from 'sharp';
+import request from 'supertest';
+import { RedisKeys } from '../src/redis/redis-keys';
+import { connectTestRedis } from './support/test-redis';
+import {
+  type RealtimeClient,
+  type RunningKiln,
+  type TestUser,
+  connectRealtime,
+  signUp,
+  startKiln,
+  waitFor,
+} from './support/kiln-app';
+
+/** Small, so the test floods past it quickly; the default is 1000. */
+const MAX_BUFFERED = 200;
+/** Files per upload (the most one upload takes): each queues a task, one `task.queued` event. */
+const FILES_PER_UPLOAD = 100;
+/** A stalled socket is cut after at most a few thousand events; past this many, it never was. */
+const MAX_UPLOADS = 200;
+
+type Received = Array<{ name: string; payload: Record<string, unknown> }>;
+
+/** A free port on the loopback, for the proxy to listen on. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The resident memory of a process, in MiB (Linux). */
+function rssMiB(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+}
+
+/**
+ * A socket that stops reading: its client connects through socat, which is then stopped
+ * (SIGSTOP). socat's side of the connection to Kiln announces a small MSS and receive buffer, so
+ * the kernel holds only a few thousand events before Engine.IO starts queueing them in memory.
+ */
+describe('Flood control: a socket that stops reading is cut, and resumes by replay', () => {
+  let kiln: RunningKiln;
+  let dora: TestUser;
+  let proxy: ChildProcess | undefined;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    // No worker: every task stays queued, so each upload makes 100 events and no CPU work.
+    kiln = await startKiln({
+      KILN_ROLE: 'api',
+      KILN_SOCKET_MAX_BUFFERED_EVENTS: String(MAX_BUFFERED),
+      KILN_STREAM_MAX_EVENTS: '100000',
+    });
+    dora = await signUp(kiln.baseUrl, 'dora');
+    png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#a73' } })
+      .png()
+      .toBuffer();
+  });
+  afterAll(async () => {
+    if (proxy?.exitCode === null) {
+      proxy.kill('SIGCONT');
+      proxy.kill('SIGKILL');
+    }
+    await kiln?.stop();
+  });
+
+  async function startProxy(): Promise<string> {
+    const port = await freePort();
+    const target = new URL(kiln.baseUrl);
+    proxy = spawn(
+      'socat',
+      [
+        `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`,
+        `TCP:${target.hostname}:${target.port},mss=536,rcvbuf=4096`,
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitFor('socat to listen', async () => {
+      const probe = createServer();
+      const taken = await new Promise<boolean>((resolve) => {
+        probe.once('error', () => resolve(true));
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+      });
+      return taken;
+    });
+    return `http://127.0.0.1:${port}`;
+  }
+
+  async function uploadImages(): Promise<void> {
+    const upload = request(kiln.baseUrl)
+      .post('/uploads')
+      .set({ Authorization: `Bearer ${dora.token}` });
+    for (let i = 0; i < FILES_PER_UPLOAD; i++) upload.attach('files', png, `tile-${i}.png`);
+    await upload.expect(201);
+  }
+
+  async function streamIds(): Promise<string[]> {
+    const { redis } = connectTestRedis();
+    try {
+      const key = new RedisKeys(kiln.keyPrefix).sessionStream(dora.sessionId);
+      return (await redis.xrange(key, '-', '+')).map(([id]) => id);
+    } finally {
+      await redis.quit();
+    }
+  }
+
+  const ids = (events: Received) => events.map((e) => e.payload.eventId as string);
+
+  it('cuts the stalled socket at the cap without holding its events, keeps a reading one, and replays all of them to the next connection', async () => {
+    const steady = await connectRealtime(kiln.baseUrl, { token: dora.token });
+    const slow = await connectRealtime(await startProxy(), { token: dora.token });
+    let reconnected: { socket: RealtimeClient; events: Received } | undefined;
+    try {
+      const slowId = slow.socket.id;
+      const slowClosed = new Promise<string>((resolve) => slow.socket.once('disconnect', resolve));
+      const cutLine = new RegExp(
+        `Socket ${slowId} of session ${dora.sessionId} fell (\\d+) events behind ` +
+          `\\(KILN_SOCKET_MAX_BUFFERED_EVENTS=${MAX_BUFFERED}\\): disconnected, it resumes by replay`,
+      );
+      const rssBefore = rssMiB(kiln.process.pid!);
+      proxy!.kill('SIGSTOP');
+
+      let uploads = 0;
+      while (!cutLine.test(kiln.output()) && uploads < MAX_UPLOADS) {
+        await uploadImages();
+        uploads++;
+      }
+      const rssAtCut = rssMiB(kiln.process.pid!);
+      // As much again after the cut: nothing is kept for the stalled client any more.
+      for (let i = 0; i < uploads; i++) await uploadImages();
+      const rssAfter = rssMiB(kiln.process.pid!);
+      const total = 2 * uploads * FILES_PER_UPLOAD;
+      console.log(
+        `slow socket cut after ${uploads * FILES_PER_UPLOAD} events; ${total} in all; ` +
+          `api RSS ${rssBefore.toFixed(0)} → ${rssAtCut.toFixed(0)} (cut) → ${rssAfter.toFixed(0)} MiB`,
+      );
+
+      // Cut on reaching the cap exactly: never more than MAX_BUFFERED events were queued for it.
+      expect(cutLine.exec(kiln.output())?.[1]).toBe(String(MAX_BUFFERED));
+      expect(kiln.output().match(new RegExp(`Socket ${slowId} `, 'g'))).toHaveLength(1);
+      // Loose on purpose (RSS is noisy): a server that kept the events would hold them all.
+      expect(rssAfter - rssBefore).toBeLessThan(200);
+
+      // The client learns of the cut once it reads again, having received a prefix of the events.
+      proxy!.kill('SIGCONT');
+      await slowClosed;
+      const stream = await streamIds();
+      expect(stream).toHaveLength(total);
+      await waitFor('the steady socket to get every event', () => steady.events.length >= total);
+      expect(ids(steady.events)).toEqual(stream);
+      expect(steady.socket.connected).toBe(true);
+      const received = ids(slow.events);
+      expect(received.length).toBeGreaterThan(0);
+      expect(received.length).toBeLessThan(total);
+      expect(received).toEqual(stream.slice(0, received.length));
+
+      // Resuming from the last event it got, it gets every later one: no gap, no duplicate.
+      const resumed = await connectRealtime(kiln.baseUrl, {
+        token: dora.token,
+        lastEventId: received[received.length - 1],
+      });
+      reconnected = resumed;
+      await waitFor('the replay', () => resumed.events.length >= total - received.length);
+      await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+      expect([...received, ...ids(resumed.events)]).toEqual(stream);
+      expect(resumed.socket.connected).toBe(true);
+    } finally {
+      steady.socket.disconnect();
+      slow.socket.disconnect();
+      reconnected?.socket.disconnect();
+    }
+  });
+});
