@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import sharp from 'sharp';
 import request from 'supertest';
 import { RedisKeys } from '../src/redis/redis-keys';
@@ -24,15 +23,6 @@ const MAX_UPLOADS = 200;
 
 type Received = Array<{ name: string; payload: Record<string, unknown> }>;
 
-/** A free port on the loopback, for the proxy to listen on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The resident memory of a process, in MiB (Linux). */
 function rssMiB(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -47,7 +37,7 @@ function rssMiB(pid: number): number {
 describe('Flood control: a socket that stops reading is cut, and resumes by replay', () => {
   let kiln: RunningKiln;
   let dora: TestUser;
-  let proxy: ChildProcess | undefined;
+  const proxies: ChildProcess[] = [];
   let png: Buffer;
 
   beforeAll(async () => {
@@ -63,34 +53,50 @@ describe('Flood control: a socket that stops reading is cut, and resumes by repl
       .toBuffer();
   });
   afterAll(async () => {
-    if (proxy?.exitCode === null) {
+    for (const proxy of proxies) {
+      if (proxy.exitCode !== null || proxy.signalCode !== null) continue;
       proxy.kill('SIGCONT');
       proxy.kill('SIGKILL');
     }
     await kiln?.stop();
   });
 
-  async function startProxy(): Promise<string> {
-    const port = await freePort();
+  /**
+   * Starts a socat proxy to Kiln for one connection, on a port the system picks (socat names it
+   * in its notices); answers its URL and the process.
+   */
+  async function startProxy(): Promise<{ url: string; proxy: ChildProcess }> {
     const target = new URL(kiln.baseUrl);
-    proxy = spawn(
+    const proxy = spawn(
       'socat',
       [
-        `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`,
+        '-d',
+        '-d',
+        'TCP-LISTEN:0,bind=127.0.0.1',
         `TCP:${target.hostname}:${target.port},mss=536,rcvbuf=4096`,
       ],
-      { stdio: 'ignore' },
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    await waitFor('socat to listen', async () => {
-      const probe = createServer();
-      const taken = await new Promise<boolean>((resolve) => {
-        probe.once('error', () => resolve(true));
-        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
-      });
-      return taken;
-    });
-    return `http://127.0.0.1:${port}`;
+    proxies.push(proxy);
+    let notices = '';
+    proxy.stderr?.on('data', (chunk: Buffer) => (notices += chunk.toString()));
+    const port = await waitFor(
+      'socat to listen',
+      () => /listening on AF=2 127\.0\.0\.1:(\d+)/.exec(notices)?.[1],
+      10_000,
+    );
+    return { url: `http://127.0.0.1:${port}`, proxy };
   }
+
+  /**
+   * The warning Kiln logs once when it cuts the socket, capturing how far behind it was and how
+   * many of those were live events held behind its replay.
+   */
+  const cutLine = (socketId: string | undefined) =>
+    new RegExp(
+      `Socket ${socketId} of session ${dora.sessionId} fell (\\d+) events behind` +
+        `(?:, (\\d+) held behind its replay)? \\(KILN_SOCKET_MAX_BUFFERED_EVENTS=${MAX_BUFFERED}\\): disconnected, it resumes by replay`,
+    );
 
   async function uploadImages(): Promise<void> {
     const upload = request(kiln.baseUrl)
@@ -114,20 +120,17 @@ describe('Flood control: a socket that stops reading is cut, and resumes by repl
 
   it('cuts the stalled socket at the cap without holding its events, keeps a reading one, and replays all of them to the next connection', async () => {
     const steady = await connectRealtime(kiln.baseUrl, { token: dora.token });
-    const slow = await connectRealtime(await startProxy(), { token: dora.token });
+    const { url, proxy } = await startProxy();
+    const slow = await connectRealtime(url, { token: dora.token });
     let reconnected: { socket: RealtimeClient; events: Received } | undefined;
     try {
       const slowId = slow.socket.id;
-      const slowClosed = new Promise<string>((resolve) => slow.socket.once('disconnect', resolve));
-      const cutLine = new RegExp(
-        `Socket ${slowId} of session ${dora.sessionId} fell (\\d+) events behind ` +
-          `\\(KILN_SOCKET_MAX_BUFFERED_EVENTS=${MAX_BUFFERED}\\): disconnected, it resumes by replay`,
-      );
+      const cut = cutLine(slowId);
       const rssBefore = rssMiB(kiln.process.pid!);
-      proxy!.kill('SIGSTOP');
+      proxy.kill('SIGSTOP');
 
       let uploads = 0;
-      while (!cutLine.test(kiln.output()) && uploads < MAX_UPLOADS) {
+      while (!cut.test(kiln.output()) && uploads < MAX_UPLOADS) {
         await uploadImages();
         uploads++;
       }
@@ -142,14 +145,14 @@ describe('Flood control: a socket that stops reading is cut, and resumes by repl
       );
 
       // Cut on reaching the cap exactly: never more than MAX_BUFFERED events were queued for it.
-      expect(cutLine.exec(kiln.output())?.[1]).toBe(String(MAX_BUFFERED));
+      expect(cut.exec(kiln.output())?.slice(1)).toEqual([String(MAX_BUFFERED), undefined]);
       expect(kiln.output().match(new RegExp(`Socket ${slowId} `, 'g'))).toHaveLength(1);
       // Loose on purpose (RSS is noisy): a server that kept the events would hold them all.
       expect(rssAfter - rssBefore).toBeLessThan(200);
 
       // The client learns of the cut once it reads again, having received a prefix of the events.
-      proxy!.kill('SIGCONT');
-      await slowClosed;
+      proxy.kill('SIGCONT');
+      await waitFor('the client to see the cut', () => slow.socket.disconnected);
       const stream = await streamIds();
       expect(stream).toHaveLength(total);
       await waitFor('the steady socket to get every event', () => steady.events.length >= total);
@@ -160,7 +163,9 @@ describe('Flood control: a socket that stops reading is cut, and resumes by repl
       expect(received.length).toBeLessThan(total);
       expect(received).toEqual(stream.slice(0, received.length));
 
-      // Resuming from the last event it got, it gets every later one: no gap, no duplicate.
+      // Resuming from the last event it got, it gets every later one: no gap, no duplicate. The
+      // replay is longer than the cap, and paced rather than cut.
+      expect(total - received.length).toBeGreaterThan(2 * MAX_BUFFERED);
       const resumed = await connectRealtime(kiln.baseUrl, {
         token: dora.token,
         lastEventId: received[received.length - 1],
@@ -172,6 +177,53 @@ describe('Flood control: a socket that stops reading is cut, and resumes by repl
       expect(resumed.socket.connected).toBe(true);
     } finally {
       steady.socket.disconnect();
+      slow.socket.disconnect();
+      reconnected?.socket.disconnect();
+    }
+  });
+
+  it('cuts a socket that stops reading during its replay once the replay and the live events held behind it reach the cap', async () => {
+    // A replay longer than the kernel's buffers and the cap together.
+    while ((await streamIds()).length < 2_000) await uploadImages();
+    const [from] = await streamIds();
+    const { url, proxy } = await startProxy();
+    const slow = await connectRealtime(url, { token: dora.token, lastEventId: from });
+    proxy.kill('SIGSTOP');
+    let reconnected: { socket: RealtimeClient; events: Received } | undefined;
+    try {
+      const cut = cutLine(slow.socket.id);
+      // Its replay alone (every event but the first) fills the kernel's buffers and half the cap;
+      // the live events of these uploads are held behind it until the cap is reached.
+      let uploads = 0;
+      while (!cut.test(kiln.output()) && uploads < MAX_UPLOADS) {
+        await uploadImages();
+        uploads++;
+      }
+      const [behind, heldBack] = cut.exec(kiln.output())?.slice(1) ?? [];
+      expect(behind).toBe(String(MAX_BUFFERED));
+      // The replay waited for the connection with half the cap unsent; live events took the rest.
+      expect(Number(heldBack)).toBeGreaterThanOrEqual(MAX_BUFFERED / 2);
+      expect(uploads).toBeLessThanOrEqual(Math.ceil(MAX_BUFFERED / FILES_PER_UPLOAD));
+
+      proxy.kill('SIGCONT');
+      await waitFor('the client to see the cut', () => slow.socket.disconnected);
+      const stream = await streamIds();
+      const received = ids(slow.events);
+      expect(received.length).toBeGreaterThan(0);
+      expect(received).toEqual(stream.slice(1, 1 + received.length));
+
+      const resumed = await connectRealtime(kiln.baseUrl, {
+        token: dora.token,
+        lastEventId: received[received.length - 1],
+      });
+      reconnected = resumed;
+      await waitFor(
+        'the replay',
+        () => resumed.events.length >= stream.length - 1 - received.length,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      expect([from, ...received, ...ids(resumed.events)]).toEqual(stream);
+    } finally {
       slow.socket.disconnect();
       reconnected?.socket.disconnect();
     }

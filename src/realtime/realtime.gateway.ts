@@ -19,7 +19,7 @@ import {
   type ServerToClientEvents,
   UNAUTHORIZED,
 } from '../contract';
-import { CutSocketLog, isTooFarBehind, replayWindow } from './flood-control';
+import { CutSocketLog, isTooFarBehind, replayWindow, type SocketBacklog } from './flood-control';
 import { compareEventIds, isEventId, type SessionEvent, SessionStream } from './session-stream';
 import { SessionSubscriptions } from './session-subscriptions';
 
@@ -169,7 +169,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const held = socket.data.replayBuffer;
     const backlog = { unsent: unsentPackets(socket), heldBack: held?.length ?? 0 };
     if (isTooFarBehind(backlog, this.maxBufferedEvents)) {
-      this.cut(socket, backlog.unsent + backlog.heldBack);
+      this.cut(socket, backlog);
       return;
     }
     if (held) held.push(event);
@@ -208,15 +208,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * bytes already handed to the connection (destroyed, rather than kept through the WebSocket
    * closing handshake the client would not answer).
    */
-  private cut(socket: RealtimeSocket, behind: number): void {
+  private cut(socket: RealtimeSocket, backlog: SocketBacklog): void {
     socket.data.cut = true;
     const reported = this.cutLog.record();
     if (reported !== undefined) {
+      const behind = backlog.unsent + backlog.heldBack;
+      const held = backlog.heldBack > 0 ? `, ${backlog.heldBack} held behind its replay` : '';
       const others = reported > 1 ? `; ${reported - 1} more cut since the last such line` : '';
       this.logger.warn(
         `Socket ${socket.id} of session ${socket.data.principal.sessionId} fell ${behind} events ` +
-          `behind (KILN_SOCKET_MAX_BUFFERED_EVENTS=${this.maxBufferedEvents}): disconnected, ` +
-          `it resumes by replay${others}`,
+          `behind${held} (KILN_SOCKET_MAX_BUFFERED_EVENTS=${this.maxBufferedEvents}): ` +
+          `disconnected, it resumes by replay${others}`,
       );
     }
     socket.conn.close(true);
