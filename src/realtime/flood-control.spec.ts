@@ -24,19 +24,23 @@ describe('replayWindow', () => {
 });
 
 describe('CutSocketLog', () => {
-  it('reports the first cut at once, then at most one line per interval counting the cuts in between', () => {
+  it('reports each cut socket up to the most lines a window allows, then counts the others in the next line', () => {
     let now = 1_000;
-    const log = new CutSocketLog(10_000, () => now);
+    const log = new CutSocketLog(2, 10_000, () => now);
+    expect(log.record()).toBe(1);
+    now += 1;
     expect(log.record()).toBe(1);
     now += 1;
     expect(log.record()).toBeUndefined();
     now += 5_000;
     expect(log.record()).toBeUndefined();
-    now = 11_000; // the interval has passed: this line reports itself and the two held back
+    now = 11_000; // a new window: this line reports itself and the two held back
     expect(log.record()).toBe(3);
+    expect(log.record()).toBe(1);
+    expect(log.record()).toBeUndefined();
     now += 9_999;
     expect(log.record()).toBeUndefined();
     now += 1;
-    expect(log.record()).toBe(2);
+    expect(log.record()).toBe(3);
   });
 });

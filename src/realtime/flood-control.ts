@@ -29,14 +29,17 @@ export function replayWindow(maxBufferedEvents: number): number {
 }
 
 /**
- * Rate-limits the warning about cut sockets: one line at most every `intervalMs`, the sockets cut
- * in between counted in the next one, so a thousand stalled clients do not flood the log.
+ * Rate-limits the warning about cut sockets: one line per cut socket, but at most `maxLines` in
+ * any `intervalMs` window; the sockets cut past that are counted in the next line printed, so a
+ * thousand stalled clients do not flood the log.
  */
 export class CutSocketLog {
-  private nextAt = Number.NEGATIVE_INFINITY;
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private linesInWindow = 0;
   private unreported = 0;
 
   constructor(
+    private readonly maxLines: number,
     private readonly intervalMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -48,8 +51,12 @@ export class CutSocketLog {
   record(): number | undefined {
     this.unreported += 1;
     const now = this.now();
-    if (now < this.nextAt) return undefined;
-    this.nextAt = now + this.intervalMs;
+    if (now >= this.windowStart + this.intervalMs) {
+      this.windowStart = now;
+      this.linesInWindow = 0;
+    }
+    if (this.linesInWindow >= this.maxLines) return undefined;
+    this.linesInWindow += 1;
     const count = this.unreported;
     this.unreported = 0;
     return count;

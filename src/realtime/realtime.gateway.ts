@@ -47,8 +47,8 @@ type RealtimeNamespace = Namespace<
   SocketData
 >;
 
-/** At most one warning about cut sockets this often; see CutSocketLog. */
-const CUT_LOG_INTERVAL_MS = 10_000;
+/** At most this many warnings about cut sockets in 10 s; see CutSocketLog. */
+const CUT_LOG_LINES_PER_10_S = 10;
 
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
@@ -70,7 +70,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly cors: CorsPolicy;
   private readonly maxBufferedEvents: number;
   private readonly replayWindow: number;
-  private readonly cutLog = new CutSocketLog(CUT_LOG_INTERVAL_MS);
+  private readonly cutLog = new CutSocketLog(CUT_LOG_LINES_PER_10_S, 10_000);
 
   constructor(
     private readonly auth: AuthService,
