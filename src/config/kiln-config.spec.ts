@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 30000,
       streamMaxEvents: 10000,
       streamTtlSeconds: 86400,
+      socketMaxBufferedEvents: 1000,
       jwtSecret: undefined,
       jwtTtlSeconds: 3600,
       uploadIdleTimeoutMs: 30000,
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       KILN_SHUTDOWN_GRACE_MS: '0',
       KILN_STREAM_MAX_EVENTS: '500',
       KILN_STREAM_TTL_S: '600',
+      KILN_SOCKET_MAX_BUFFERED_EVENTS: '50',
       JWT_SECRET: 'a-secret-of-enough-length',
       JWT_TTL: '15m',
       KILN_UPLOAD_IDLE_TIMEOUT_MS: '5000',
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 0,
       streamMaxEvents: 500,
       streamTtlSeconds: 600,
+      socketMaxBufferedEvents: 50,
       jwtSecret: 'a-secret-of-enough-length',
       jwtTtlSeconds: 900,
       uploadIdleTimeoutMs: 5000,
@@ -107,6 +110,12 @@ describe('loadConfig', () => {
   it('refuses a stream that keeps no event or never expires, listing both', () => {
     expect(() => loadConfig({ KILN_STREAM_MAX_EVENTS: '0', KILN_STREAM_TTL_S: '1h' })).toThrow(
       'Invalid configuration: KILN_STREAM_MAX_EVENTS="0" is not a positive whole number of events; KILN_STREAM_TTL_S="1h" is not a positive number of seconds',
+    );
+  });
+
+  it('refuses a socket buffer of fewer than 2 events (replay sends half of it at a time)', () => {
+    expect(() => loadConfig({ KILN_SOCKET_MAX_BUFFERED_EVENTS: '1' })).toThrow(
+      'Invalid configuration: KILN_SOCKET_MAX_BUFFERED_EVENTS="1" is not a whole number of events (at least 2)',
     );
   });
 

@@ -32,6 +32,11 @@ export interface KilnConfig {
   readonly streamMaxEvents: number;
   /** Seconds a session's stream lives after its last event (`KILN_STREAM_TTL_S`). */
   readonly streamTtlSeconds: number;
+  /**
+   * Events a socket may have queued but not yet sent before it is disconnected to resume by
+   * replay (`KILN_SOCKET_MAX_BUFFERED_EVENTS`); see realtime/flood-control.ts.
+   */
+  readonly socketMaxBufferedEvents: number;
   /** Undefined means: read or generate `{dataDir}/jwt-secret` (refused in production). */
   readonly jwtSecret: string | undefined;
   readonly jwtTtlSeconds: number;
@@ -149,6 +154,12 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       'a positive whole number of events',
     ),
     streamTtlSeconds: read('KILN_STREAM_TTL_S', 24 * 3600, int(1), 'a positive number of seconds'),
+    socketMaxBufferedEvents: read(
+      'KILN_SOCKET_MAX_BUFFERED_EVENTS',
+      1000,
+      int(2),
+      'a whole number of events (at least 2)',
+    ),
     jwtSecret: read(
       'JWT_SECRET',
       undefined,

@@ -19,14 +19,19 @@ import {
   type ServerToClientEvents,
   UNAUTHORIZED,
 } from '../contract';
+import { CutSocketLog, isTooFarBehind, replayWindow, type SocketBacklog } from './flood-control';
 import { compareEventIds, isEventId, type SessionEvent, SessionStream } from './session-stream';
 import { SessionSubscriptions } from './session-subscriptions';
 
-/** Per-socket state: who it is, the last event it got, and live events held back during replay. */
+/**
+ * Per-socket state: who it is, the last event it got, live events held back during replay, and
+ * whether flood control cut it.
+ */
 interface SocketData {
   principal: AuthPrincipal;
   lastEventId?: string;
   replayBuffer?: SessionEvent[];
+  cut?: boolean;
 }
 
 type RealtimeSocket = Socket<
@@ -42,13 +47,17 @@ type RealtimeNamespace = Namespace<
   SocketData
 >;
 
+/** At most this many warnings about cut sockets in 10 s; see CutSocketLog. */
+const CUT_LOG_LINES_PER_10_S = 10;
+
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
 
 /**
  * The `/realtime` namespace. A socket is authenticated in the handshake, joined to its
  * session's room, optionally replayed the events it missed (or told to `resync` when the stream
  * no longer holds them), and then gets its session's live events, each exactly once and in
- * stream order.
+ * stream order. A socket that falls `KILN_SOCKET_MAX_BUFFERED_EVENTS` behind is disconnected
+ * (flood-control.ts); its client resumes by replay.
  */
 @WebSocketGateway({
   namespace: REALTIME_NAMESPACE,
@@ -59,14 +68,19 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @WebSocketServer() private readonly namespace!: RealtimeNamespace;
   private readonly cors: CorsPolicy;
+  private readonly maxBufferedEvents: number;
+  private readonly replayWindow: number;
+  private readonly cutLog = new CutSocketLog(CUT_LOG_LINES_PER_10_S, 10_000);
 
   constructor(
     private readonly auth: AuthService,
     private readonly stream: SessionStream,
     private readonly subscriptions: SessionSubscriptions,
-    @Inject(KILN_CONFIG) config: Pick<KilnConfig, 'corsOrigins'>,
+    @Inject(KILN_CONFIG) config: Pick<KilnConfig, 'corsOrigins' | 'socketMaxBufferedEvents'>,
   ) {
     this.cors = new CorsPolicy(config.corsOrigins);
+    this.maxBufferedEvents = config.socketMaxBufferedEvents;
+    this.replayWindow = replayWindow(config.socketMaxBufferedEvents);
   }
 
   afterInit(namespace: RealtimeNamespace): void {
@@ -108,14 +122,22 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         const replay = await this.stream.replay(sessionId, replayFrom);
         if (replay.resync)
           emitEvent(socket, 'resync', { ...replay.resync, at: new Date().toISOString() });
-        for (const event of replay.events) this.emit(socket, event);
+        for (const event of replay.events) {
+          if (!(await this.paced(socket))) return;
+          this.emit(socket, event);
+        }
         // Live events up to the stream's newest were replayed or are covered by the resync; a
         // lastEventId newer than the newest (another server's clock, a made-up id) must not hold
         // back the ones after it.
         socket.data.lastEventId = replay.newestEventId;
+        // The held-back events leave the buffer one by one, paced like the replay: live ones that
+        // arrive meanwhile queue behind them, and count against the cap while they wait.
         const held = socket.data.replayBuffer ?? [];
+        for (let event = held.shift(); event; event = held.shift()) {
+          if (!(await this.paced(socket))) return;
+          this.sendIfNew(socket, event);
+        }
         socket.data.replayBuffer = undefined;
-        for (const event of held) this.deliver(socket, event);
       }
     } catch (error) {
       this.logger.error(`Socket ${socket.id} of session ${sessionId} could not be set up`, error);
@@ -143,19 +165,79 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   private deliver(socket: RealtimeSocket, event: SessionEvent): void {
-    if (socket.data.replayBuffer) {
-      socket.data.replayBuffer.push(event);
+    if (socket.data.cut) return;
+    const held = socket.data.replayBuffer;
+    const backlog = { unsent: unsentPackets(socket), heldBack: held?.length ?? 0 };
+    if (isTooFarBehind(backlog, this.maxBufferedEvents)) {
+      this.cut(socket, backlog);
       return;
     }
+    if (held) held.push(event);
+    else this.sendIfNew(socket, event);
+  }
+
+  private sendIfNew(socket: RealtimeSocket, event: SessionEvent): void {
     const last = socket.data.lastEventId;
     if (last !== undefined && compareEventIds(event.eventId, last) <= 0) return;
     this.emit(socket, event);
+  }
+
+  /**
+   * Lets a replay go on: at once while fewer than a replay window's events wait to be sent, else
+   * once the connection took them. False when the socket is gone meanwhile (cut, or closed by its
+   * client): the replay stops, and the client's next connection replays from where it got to.
+   */
+  private async paced(socket: RealtimeSocket): Promise<boolean> {
+    if (socket.connected && unsentPackets(socket) >= this.replayWindow) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          socket.conn.off('drain', done);
+          socket.conn.off('close', done);
+          resolve();
+        };
+        socket.conn.on('drain', done);
+        socket.conn.on('close', done);
+      });
+    }
+    return socket.connected && !socket.data.cut;
+  }
+
+  /**
+   * Disconnects a socket that fell too far behind, dropping what it has queued: Engine.IO's buffer
+   * (a hard close does not wait for it to drain, which a stalled client never lets happen) and the
+   * bytes already handed to the connection (destroyed, rather than kept through the WebSocket
+   * closing handshake the client would not answer).
+   */
+  private cut(socket: RealtimeSocket, backlog: SocketBacklog): void {
+    socket.data.cut = true;
+    const reported = this.cutLog.record();
+    if (reported !== undefined) {
+      const behind = backlog.unsent + backlog.heldBack;
+      const held = backlog.heldBack > 0 ? `, ${backlog.heldBack} held behind its replay` : '';
+      const others = reported > 1 ? `; ${reported - 1} more cut since the last such line` : '';
+      this.logger.warn(
+        `Socket ${socket.id} of session ${socket.data.principal.sessionId} fell ${behind} events ` +
+          `behind${held} (KILN_SOCKET_MAX_BUFFERED_EVENTS=${this.maxBufferedEvents}): ` +
+          `disconnected, it resumes by replay${others}`,
+      );
+    }
+    socket.conn.close(true);
+    socket.conn.request.socket.destroy();
   }
 
   private emit(socket: RealtimeSocket, event: SessionEvent): void {
     socket.data.lastEventId = event.eventId;
     emitEvent(socket, event.name, event.payload);
   }
+}
+
+/**
+ * Packets Engine.IO queued for the socket because its connection has not taken the previous ones
+ * yet. Its types mark the buffer private, but it is the one measure of a socket's backlog Engine.IO
+ * keeps; test/slow-socket.e2e-spec.ts fails should a new version stop keeping it.
+ */
+function unsentPackets(socket: RealtimeSocket): number {
+  return (socket.conn as unknown as { writeBuffer: readonly unknown[] }).writeBuffer.length;
 }
 
 /** Emits one contract event: the name picks the payload's type (`ServerToClientEvents`). */
