@@ -83,6 +83,22 @@ export const STEP_OPTION_SCHEMAS = {
     },
   },
   pack: {},
+  bench: {
+    events: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      default: 50,
+      description: 'Progress ticks the bench step reports (KILN_BENCH_STEPS=1 only)',
+    },
+    ms: {
+      type: 'integer',
+      min: 0,
+      max: 600_000,
+      default: 0,
+      description: 'Milliseconds the bench step spreads its ticks over; 0: as fast as it can',
+    },
+  },
   variants: {
     maxSize: {
       type: 'integer',
