@@ -38,7 +38,14 @@ import {
 } from '../lib/env.mjs';
 import { startKiln } from '../lib/kiln.mjs';
 import { call, expectStatus, mapLimit, upload } from '../lib/client.mjs';
-import { cpuSnapshot, cpuDiff, cpuWindow, redisPid } from '../lib/cpu.mjs';
+import {
+  cpuSnapshot,
+  cpuDiff,
+  cpuWindow,
+  redisCommandCalls,
+  redisCommandDiff,
+  redisPid,
+} from '../lib/cpu.mjs';
 import { EventAudit, nowMs } from './event-audit.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -61,6 +68,8 @@ const RATE = Number(args.rate ?? 2000);
 const SEED_SESSIONS = list(args['seed-sessions'], '10,100').map(Number);
 const CONCURRENCY = Number(args.concurrency ?? 4);
 const CPU_PROF = args['cpu-prof'];
+/** Another build's dist/main.js, run as mode `split-base` / `all-base` (an A/B in one run). */
+const BASE_MAIN = args['base-main'];
 const MAX_SESSIONS = Math.max(...SESSIONS, PACED > 0 ? 1000 : 0);
 const IN_FLIGHT = 16;
 const LOGINS = 10;
@@ -160,6 +169,7 @@ async function kilnPhase(kiln, setup, { sessions, tasks, k, ms = 0, perSec, labe
   sockets.forEach((socket, i) => audit.attach(socket, i));
   const cpu = cpuWindow(kiln.pids);
   const bench0 = process.cpuUsage();
+  const commands0 = await redisCommandCalls(setup.redis);
   await submitAll(
     tasks,
     async (n) => {
@@ -176,11 +186,16 @@ async function kilnPhase(kiln, setup, { sessions, tasks, k, ms = 0, perSec, labe
   const outcome = await audit.settle(300_000);
   const used = cpu();
   const benchCpu = process.cpuUsage(bench0);
+  const commands = redisCommandDiff(commands0, await redisCommandCalls(setup.redis));
   for (const socket of sockets) socket.close();
   return report(label, audit, outcome, {
     sessions,
     tasks,
     k,
+    redisCommandsPerTask: round(commands.total / tasks, 1),
+    redisCommandsPerTaskByName: Object.fromEntries(
+      Object.entries(commands.byCommand).map(([name, n]) => [name, round(n / tasks, 2)]),
+    ),
     cpuMsPerTask: Object.fromEntries(
       Object.entries(used.used).map(([name, c]) => [name, round(c.total / tasks, 2)]),
     ),
@@ -216,11 +231,16 @@ async function startKilnMode(mode, shared, addCleanup) {
     KILN_WORKER_CONCURRENCY: String(CONCURRENCY),
     KILN_STREAM_MAX_EVENTS: '10000',
   };
-  const common = { redisUrl: shared.redis.url, keyPrefix: shared.prefix, dataDir: shared.dataDir };
+  const common = {
+    redisUrl: shared.redis.url,
+    keyPrefix: shared.prefix,
+    dataDir: shared.dataDir,
+    ...(mode.endsWith('-base') ? { main: BASE_MAIN } : {}),
+  };
   const nodeArgs = (name) =>
     CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, name)] : [];
   const processes =
-    mode === 'split'
+    mode.startsWith('split')
       ? [
           await startKiln({ ...common, role: 'api', env, nodeArgs: nodeArgs('api') }),
           await startKiln({ ...common, role: 'worker', env, nodeArgs: nodeArgs('worker') }),
@@ -294,7 +314,7 @@ async function setUpSessions(url, count, shared) {
     if (i > 600) throw new Error(`the asset's task did not end: ${JSON.stringify(task)}`);
     await sleep(50);
   }
-  return { sessions, assetId };
+  return { sessions, assetId, redis: shared.redis.client };
 }
 
 function signHs256(claims, secret) {
@@ -500,7 +520,8 @@ function summaryLine(r) {
     ? ` wrong ${r.audit.wrongSession ?? r.audit.leaked_events} missing ${r.audit.missing ?? r.audit.missing_progress} dup ${r.audit.duplicated ?? r.audit.dup_progress} order ${r.audit.outOfOrder ?? '-'}`
     : '';
   const cpu = r.cpuMsPerTask ? ` cpu/task ${JSON.stringify(r.cpuMsPerTask)}` : '';
-  return `${r.label}: ${r.tasksPerSec} tasks/s, ${r.eventsPerSec ?? '-'} ev/s${lat}${a}${cpu}${r.foreignCpuPct !== undefined ? ` foreign ${r.foreignCpuPct}%` : ''}`;
+  const cmds = r.redisCommandsPerTask ? ` redis cmds/task ${r.redisCommandsPerTask}` : '';
+  return `${r.label}: ${r.tasksPerSec} tasks/s, ${r.eventsPerSec ?? '-'} ev/s${lat}${a}${cpu}${cmds}${r.foreignCpuPct !== undefined ? ` foreign ${r.foreignCpuPct}%` : ''}`;
 }
 
 assertBuilt();
