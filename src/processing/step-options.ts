@@ -83,6 +83,15 @@ export const STEP_OPTION_SCHEMAS = {
     },
   },
   pack: {},
+  variants: {
+    maxSize: {
+      type: 'integer',
+      min: 16,
+      max: 16383, // WebP's largest side
+      default: 2048,
+      description: 'Long side of the preview at most, in pixels; never enlarged',
+    },
+  },
   bench: {
     events: {
       type: 'integer',
@@ -97,15 +106,6 @@ export const STEP_OPTION_SCHEMAS = {
       max: 600_000,
       default: 0,
       description: 'Milliseconds the bench step spreads its ticks over; 0: as fast as it can',
-    },
-  },
-  variants: {
-    maxSize: {
-      type: 'integer',
-      min: 16,
-      max: 16383, // WebP's largest side
-      default: 2048,
-      description: 'Long side of the preview at most, in pixels; never enlarged',
     },
   },
 } as const satisfies Record<StepName, OptionSchema>;
