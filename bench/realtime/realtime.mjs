@@ -239,13 +239,12 @@ async function startKilnMode(mode, shared, addCleanup) {
   };
   const nodeArgs = (name) =>
     CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, name)] : [];
-  const processes =
-    mode.startsWith('split')
-      ? [
-          await startKiln({ ...common, role: 'api', env, nodeArgs: nodeArgs('api') }),
-          await startKiln({ ...common, role: 'worker', env, nodeArgs: nodeArgs('worker') }),
-        ]
-      : [await startKiln({ ...common, role: 'all', env, nodeArgs: nodeArgs('all') })];
+  const processes = mode.startsWith('split')
+    ? [
+        await startKiln({ ...common, role: 'api', env, nodeArgs: nodeArgs('api') }),
+        await startKiln({ ...common, role: 'worker', env, nodeArgs: nodeArgs('worker') }),
+      ]
+    : [await startKiln({ ...common, role: 'all', env, nodeArgs: nodeArgs('all') })];
   const stop = () => Promise.all(processes.map((p) => p.stop()));
   addCleanup(stop);
   return {
