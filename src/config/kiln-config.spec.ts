@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       workerNice: 10,
       stepTimeoutMs: 300000,
       progressHz: 5,
+      benchSteps: false,
       shutdownGraceMs: 30000,
       streamMaxEvents: 10000,
       streamTtlSeconds: 86400,
@@ -86,6 +87,18 @@ describe('loadConfig', () => {
       loginMaxFailuresPerAddress: 7,
       loginFailureWindowSeconds: 3600,
     });
+  });
+
+  it('reads KILN_PROGRESS_HZ=0 as no coalescing, and KILN_BENCH_STEPS=1 outside production only', () => {
+    expect(loadConfig({ KILN_PROGRESS_HZ: '0', KILN_BENCH_STEPS: '1' })).toMatchObject({
+      progressHz: 0,
+      benchSteps: true,
+    });
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-secret-of-enough-length' };
+    expect(loadConfig({ ...production, KILN_BENCH_STEPS: '1' }).benchSteps).toBe(false);
+    expect(() => loadConfig({ KILN_BENCH_STEPS: 'yes' })).toThrow(
+      'Invalid configuration: KILN_BENCH_STEPS="yes" is not 0 or 1',
+    );
   });
 
   it('reads the zip caps, and refuses a cap of 0 or a fraction', () => {

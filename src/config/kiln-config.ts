@@ -26,7 +26,10 @@ export interface KilnConfig {
   /** Nice value of a worker process's threads but its main one (0 = unchanged); see thread-priority.ts. */
   readonly workerNice: number;
   readonly stepTimeoutMs: number;
+  /** Progress events per task per second at most; 0 sends every report (no coalescing). */
   readonly progressHz: number;
+  /** Whether `bench` tasks may run (`KILN_BENCH_STEPS=1`); never in production. */
+  readonly benchSteps: boolean;
   readonly shutdownGraceMs: number;
   /** Events a session's stream keeps for replay (`KILN_STREAM_MAX_EVENTS`); see session-stream-format.ts. */
   readonly streamMaxEvents: number;
@@ -145,7 +148,19 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       int(100),
       'a number of milliseconds (at least 100)',
     ),
-    progressHz: read('KILN_PROGRESS_HZ', 5, int(1, 100), 'a whole number from 1 to 100'),
+    progressHz: read(
+      'KILN_PROGRESS_HZ',
+      5,
+      int(0, 100),
+      'a whole number from 0 (no coalescing) to 100',
+    ),
+    benchSteps:
+      read(
+        'KILN_BENCH_STEPS',
+        false,
+        (raw) => (raw === '1' || raw === '0' ? raw === '1' : undefined),
+        '0 or 1',
+      ) && !production,
     shutdownGraceMs: read('KILN_SHUTDOWN_GRACE_MS', 30_000, int(0), 'a number of milliseconds'),
     streamMaxEvents: read(
       'KILN_STREAM_MAX_EVENTS',

@@ -37,6 +37,8 @@ export const TASK_ERROR_CODES = [
   'WORKER_LOST',
   /** The worker was shut down and its grace ran out; the task is queued again, the attempt not counted. */
   'WORKER_STOPPED',
+  /** A `bench` task reached a worker without `KILN_BENCH_STEPS=1` (or in production); not retried. */
+  'BENCH_STEPS_DISABLED',
   /** Anything else; retried. */
   'INTERNAL',
 ] as const;
@@ -66,6 +68,8 @@ export const REST_ERROR_CODES = [
   'OUTPUT_NOT_FOUND',
   'TASK_NOT_FOUND',
   'TASK_TYPE_NOT_SUPPORTED',
+  /** A `bench` task asked of an API without `KILN_BENCH_STEPS=1`, or with NODE_ENV=production (400). */
+  'BENCH_STEPS_DISABLED',
   /** POST /tasks/:id/cancel on a task that has already ended: succeeded, failed or cancelled (409). */
   'TASK_ALREADY_FINISHED',
   /** POST /tasks/:id/retry on a task that is neither failed nor cancelled (409). */

@@ -1,5 +1,17 @@
-/** Every step a pipeline can have; each is also a task type of its own (`POST /assets/:id/tasks`). */
-export const STEP_NAMES = ['inspect', 'convert', 'optimize', 'render', 'pack', 'variants'] as const;
+/**
+ * Every step a pipeline can have; each is also a task type of its own (`POST /assets/:id/tasks`).
+ * `bench` is in no pipeline: it does no work and reports `events` progress ticks, to measure
+ * Kiln's own task and event path; refused with `BENCH_STEPS_DISABLED` unless `KILN_BENCH_STEPS=1`.
+ */
+export const STEP_NAMES = [
+  'inspect',
+  'convert',
+  'optimize',
+  'render',
+  'pack',
+  'variants',
+  'bench',
+] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
 /** `process` runs the asset kind's whole pipeline; a step name runs that step alone. */

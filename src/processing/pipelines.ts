@@ -17,7 +17,11 @@ export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
 
 export const STEP_NOT_SUPPORTED = 'STEP_NOT_SUPPORTED';
 
+/** The step of no work that measures Kiln's task and event path; any kind runs it (when enabled). */
+export const BENCH_STEP = 'bench' satisfies StepName;
+
 export function isStepSupported(kind: AssetKind, step: StepName): boolean {
+  if (step === BENCH_STEP) return true;
   return (PIPELINES[kind] as readonly string[] | undefined)?.includes(step) ?? false;
 }
 

@@ -57,8 +57,8 @@ export interface StepRunOptions {
   signal: AbortSignal;
   /** A step running longer is stopped and fails with `STEP_TIMEOUT`. */
   timeoutMs: number;
-  /** Progress: which of the requested steps moved, and its fraction 0-1. */
-  onProgress: (stepIndex: number, fraction: number) => void;
+  /** Progress: which of the requested steps moved, its fraction 0-1, and when (epoch ms, in the thread). */
+  onProgress: (stepIndex: number, fraction: number, at: number) => void;
   /**
    * A step ended: its outputs (hashed, at paths the caller may move) and metadata. Called as it
    * happens, in the order the thread posted, also when a later step then fails or the call is
@@ -118,7 +118,7 @@ export class ProcessingPool implements OnApplicationShutdown {
     const deliver = (message: unknown) => {
       const posted = message as PipelineMessage;
       lastStepIndex = posted.stepIndex;
-      if (posted.type === 'progress') onProgress(posted.stepIndex, posted.fraction);
+      if (posted.type === 'progress') onProgress(posted.stepIndex, posted.fraction, posted.at);
       else if (posted.type === 'step-done') {
         const { outputs, metadata } = posted;
         onStepDone(posted.stepIndex, metadata ? { outputs, metadata } : { outputs });

@@ -37,6 +37,7 @@ describe('STEP_OPTION_SCHEMAS', () => {
       render: ['size', 'yaw'],
       pack: [],
       variants: ['maxSize'],
+      bench: ['events', 'ms'],
     });
   });
 
@@ -199,6 +200,8 @@ describe('describeStepOptions', () => {
       '- `render`: `size` (integer 16–4096, default 512): Side of the thumbnail in pixels (an image: its long side, never larger than the source)',
       '- `render`: `yaw` (number -360–360, default 45; mesh assets only): Degrees the camera turns around the model from its front (+Z), 45 being the 3/4 view',
       '- `variants`: `maxSize` (integer 16–16383, default 2048): Long side of the preview at most, in pixels; never enlarged',
+      '- `bench`: `events` (integer 1–100000, default 50): Progress ticks the bench step reports (KILN_BENCH_STEPS=1 only)',
+      '- `bench`: `ms` (integer 0–600000, default 0): Milliseconds the bench step spreads its ticks over; 0: as fast as it can',
     ]);
   });
 });

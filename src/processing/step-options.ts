@@ -92,6 +92,22 @@ export const STEP_OPTION_SCHEMAS = {
       description: 'Long side of the preview at most, in pixels; never enlarged',
     },
   },
+  bench: {
+    events: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      default: 50,
+      description: 'Progress ticks the bench step reports (KILN_BENCH_STEPS=1 only)',
+    },
+    ms: {
+      type: 'integer',
+      min: 0,
+      max: 600_000,
+      default: 0,
+      description: 'Milliseconds the bench step spreads its ticks over; 0: as fast as it can',
+    },
+  },
 } as const satisfies Record<StepName, OptionSchema>;
 
 type Schemas = typeof STEP_OPTION_SCHEMAS;

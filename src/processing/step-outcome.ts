@@ -16,7 +16,7 @@ export interface StepTask {
  * and metadata as it ends, so they are stored and recorded at once, whatever happens later.
  */
 export type PipelineMessage =
-  | { type: 'progress'; stepIndex: number; fraction: number }
+  | { type: 'progress'; stepIndex: number; fraction: number; at: number }
   | ({ type: 'step-done'; stepIndex: number } & FinishedStep);
 
 export interface StepFailure {

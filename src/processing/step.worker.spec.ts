@@ -45,9 +45,9 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
     expect(await run({ steps: ['render'], options: { size: 64 } })).toEqual({ ok: true });
     const messages = drain(channel.port1);
     expect(messages.slice(0, 3)).toEqual([
-      { type: 'progress', stepIndex: 0, fraction: 0 },
-      { type: 'progress', stepIndex: 0, fraction: 0.2 },
-      { type: 'progress', stepIndex: 0, fraction: 1 },
+      { type: 'progress', stepIndex: 0, fraction: 0, at: expect.any(Number) as number },
+      { type: 'progress', stepIndex: 0, fraction: 0.2, at: expect.any(Number) as number },
+      { type: 'progress', stepIndex: 0, fraction: 1, at: expect.any(Number) as number },
     ]);
     const thumbnail = join(workDir, 'thumbnail.png');
     const bytes = await readFile(thumbnail);

@@ -1,7 +1,8 @@
+import { runBenchStep } from './bench/bench.step';
 import { runImagePipeline } from './image/image.pipeline';
 import { runMeshPipeline } from './mesh/mesh.pipeline';
 import { runSubstancePipeline } from './substance/substance.pipeline';
-import { isStepSupported, stepNotSupported } from './pipelines';
+import { BENCH_STEP, isStepSupported, stepNotSupported } from './pipelines';
 import { handOffOutputs } from './step-handoff';
 import { checkTaskOptions } from './step-options';
 import {
@@ -33,8 +34,14 @@ export default async function runPipelineTask({
   // The pool cancels by terminating the thread, so nothing in here ever aborts this signal.
   const ctx: PipelineContext = {
     signal: new AbortController().signal,
+    // `at`: when the step reported, so an event's time is its report's, not its save's.
     progress: (stepIndex, fraction) =>
-      post({ type: 'progress', stepIndex, fraction: Math.min(1, Math.max(0, fraction)) }),
+      post({
+        type: 'progress',
+        stepIndex,
+        fraction: Math.min(1, Math.max(0, fraction)),
+        at: Date.now(),
+      }),
     stepDone: async (stepIndex, { outputs, metadata }) => {
       const handedOff = await handOffOutputs(request.workDir, outputs);
       post({
@@ -46,7 +53,8 @@ export default async function runPipelineTask({
     },
   };
   try {
-    const run = KIND_RUNNERS[request.kind];
+    // The bench step runs alone on any kind (the API and the worker checked KILN_BENCH_STEPS).
+    const run = request.steps[0] === BENCH_STEP ? runBenchStep : KIND_RUNNERS[request.kind];
     const unsupported = request.steps.find((step) => !run || !isStepSupported(request.kind, step));
     if (!run || unsupported) throw stepNotSupported(request.kind, unsupported ?? request.steps[0]);
     // The API checked them already (StartTask); a task queued before that check still fails here.

@@ -22,6 +22,7 @@ import {
 import { CutSocketLog, isTooFarBehind, replayWindow, type SocketBacklog } from './flood-control';
 import { compareEventIds, isEventId, type SessionEvent, SessionStream } from './session-stream';
 import { SessionSubscriptions } from './session-subscriptions';
+import { batchSocketWrites } from './socket-write-batching';
 
 /**
  * Per-socket state: who it is, the last event it got, live events held back during replay, and
@@ -103,7 +104,12 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         this.namespace.in(sessionRoom(sessionId)).disconnectSockets(true);
         return;
       }
-      for (const socket of this.socketsOf(sessionId)) this.deliver(socket, message.event);
+      const ids = this.namespace.adapter.rooms.get(sessionRoom(sessionId));
+      if (!ids) return;
+      for (const id of ids) {
+        const socket = this.namespace.sockets.get(id);
+        if (socket) this.deliver(socket, message.event);
+      }
     });
   }
 
@@ -115,6 +121,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     // is out: nothing published in between is missed or sent twice.
     socket.data.lastEventId = replayFrom;
     socket.data.replayBuffer = replayFrom ? [] : undefined;
+    batchSocketWrites(socket);
     try {
       await this.subscriptions.hold(sessionId);
       await socket.join(sessionRoom(sessionId));
@@ -157,11 +164,6 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         error,
       );
     }
-  }
-
-  private socketsOf(sessionId: string): RealtimeSocket[] {
-    const ids = this.namespace.adapter.rooms.get(sessionRoom(sessionId)) ?? new Set<string>();
-    return [...ids].flatMap((id) => this.namespace.sockets.get(id) ?? []);
   }
 
   private deliver(socket: RealtimeSocket, event: SessionEvent): void {

@@ -1,5 +1,5 @@
 /**
- * Coalesces progress reports to at most `hz` a second: the first goes out at once, later ones
+ * Coalesces progress reports to at most `hz` a second (`hz` 0: none, every report goes out): the first goes out at once, later ones
  * within the interval collapse into the latest, sent when the interval ends. `stop()` drops a
  * pending one, so no progress trails a state change.
  */
@@ -14,10 +14,14 @@ export class ProgressThrottle<T> {
     private readonly send: (value: T) => void,
     private readonly now: () => number = Date.now,
   ) {
-    this.intervalMs = 1000 / hz;
+    this.intervalMs = hz > 0 ? 1000 / hz : 0;
   }
 
   report(value: T): void {
+    if (this.intervalMs === 0) {
+      this.send(value);
+      return;
+    }
     const wait = this.lastSentAt + this.intervalMs - this.now();
     if (wait <= 0 && !this.timer) {
       this.emit(value);

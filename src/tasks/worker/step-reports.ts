@@ -24,7 +24,7 @@ export interface OutputRecording {
 export class StepReports {
   private readonly fractions: number[];
   private readonly outputsByStep: string[][];
-  private readonly throttle: ProgressThrottle<{ step: StepName; progress: number }>;
+  private readonly throttle: ProgressThrottle<{ step: StepName; progress: number; at: Date }>;
 
   constructor(
     private readonly task: Task,
@@ -35,14 +35,19 @@ export class StepReports {
   ) {
     this.fractions = steps.map(() => 0);
     this.outputsByStep = steps.map(() => []);
-    this.throttle = new ProgressThrottle(hz, ({ step, progress }) =>
-      saves.push({ apply: () => task.progress(step, progress, new Date()) }),
+    this.throttle = new ProgressThrottle(hz, ({ step, progress, at }) =>
+      saves.push({ apply: () => task.progress(step, progress, at) }),
     );
   }
 
-  readonly progress = (index: number, fraction: number): void => {
+  /** `at`: when the step reported it (epoch ms); the event carries that time. */
+  readonly progress = (index: number, fraction: number, at = Date.now()): void => {
     this.fractions[index] = Math.max(this.fractions[index], fraction);
-    this.throttle.report({ step: this.steps[index], progress: this.wholeProgress() });
+    this.throttle.report({
+      step: this.steps[index],
+      progress: this.wholeProgress(),
+      at: new Date(at),
+    });
   };
 
   readonly stepDone = (index: number, { outputs, metadata }: FinishedStep): void => {

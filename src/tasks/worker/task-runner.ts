@@ -9,7 +9,7 @@ import {
   type TaskErrorInfo,
   type TaskState,
 } from '../../contract';
-import { stepsOfTask } from '../../processing/pipelines';
+import { BENCH_STEP, stepsOfTask } from '../../processing/pipelines';
 import { ProcessingError } from '../../processing/processing.error';
 import { ProcessingPool } from '../../processing/processing-pool';
 import { layOutStepFolder } from '../../processing/step-folder';
@@ -101,6 +101,15 @@ export class TaskRunner {
     await this.tasks.save(task);
 
     const { type, options } = task.toSnapshot();
+    if (type === BENCH_STEP && !this.config.benchSteps) {
+      // Queued by an API that allowed it; this worker does not: the same answer on every attempt.
+      const error = new ProcessingError(
+        'BENCH_STEPS_DISABLED',
+        'This worker runs no bench step: set KILN_BENCH_STEPS=1 (never with NODE_ENV=production).',
+        false,
+      );
+      await this.failAttempt(task, asset, error, attempt, new TaskSaves(() => Promise.resolve()));
+    }
     const steps: readonly StepName[] = stepsOfTask(asset.kind, type);
     const saves = new TaskSaves((fields) =>
       this.tasks.save(
@@ -126,18 +135,21 @@ export class TaskRunner {
       if (folder) await this.removeFolder(folder);
     };
     try {
-      root = await this.storage.makeTempDir(`task-${taskId}-`);
-      const folders = await layOutStepFolder(root, {
-        files: asset.files.map((file) => ({
-          path: file.path,
-          source: this.storage.localPath(file.sha256),
-        })),
-        primary: asset.primary,
-        outputs: asset.outputs.map((output) => ({
-          path: output.name,
-          source: this.storage.localPath(output.sha256),
-        })),
-      });
+      // The bench step reads and writes no file: no folder to lay out or remove.
+      const folders =
+        type === BENCH_STEP
+          ? { inputDir: '', primary: '', outputsDir: '', workDir: '' }
+          : await layOutStepFolder((root = await this.storage.makeTempDir(`task-${taskId}-`)), {
+              files: asset.files.map((file) => ({
+                path: file.path,
+                source: this.storage.localPath(file.sha256),
+              })),
+              primary: asset.primary,
+              outputs: asset.outputs.map((output) => ({
+                path: output.name,
+                source: this.storage.localPath(output.sha256),
+              })),
+            });
       // One pool call runs every step, so the steps can share work (an image decodes once).
       await this.pool.run(
         { kind: asset.kind, steps, ...folders, options },

@@ -39,6 +39,9 @@ export class TaskSaves {
 
   private async drain(): Promise<void> {
     try {
+      // The changes reported in this turn of the event loop (a thread posts its progress in
+      // bursts: all of them arrive in one turn) go out together: one save, not a first one alone.
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.queue.length > 0 && !this.failure) {
         await this.queue[0].ready;
         const batch = this.queue.splice(0);

@@ -1,9 +1,11 @@
 import { InjectQueue } from '@nestjs/bullmq';
+import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { KILN_CONFIG, type KilnConfig } from '../../../config/kiln-config';
 import { KilnError } from '../../../errors/kiln-error';
-import { isTaskTypeSupported, stepsOfTask } from '../../../processing/pipelines';
+import { BENCH_STEP, isTaskTypeSupported, stepsOfTask } from '../../../processing/pipelines';
 import { ProcessingError } from '../../../processing/processing.error';
 import { checkTaskOptions } from '../../../processing/step-options';
 import { Task } from '../../domain/task.aggregate';
@@ -22,9 +24,16 @@ export class StartTaskHandler implements ICommandHandler<StartTaskCommand> {
   constructor(
     private readonly tasks: TaskRepository,
     @InjectQueue(TASK_QUEUE) private readonly queue: Queue<RunTaskJobData>,
+    @Inject(KILN_CONFIG) private readonly config: Pick<KilnConfig, 'benchSteps'>,
   ) {}
 
   async execute(command: StartTaskCommand): Promise<{ taskId: string }> {
+    if (command.type === BENCH_STEP && !this.config.benchSteps) {
+      throw new KilnError(
+        'BENCH_STEPS_DISABLED',
+        'The bench step is off: it runs only with KILN_BENCH_STEPS=1, never with NODE_ENV=production.',
+      );
+    }
     if (!isTaskTypeSupported(command.kind, command.type)) {
       throw new KilnError(
         'TASK_TYPE_NOT_SUPPORTED',
