@@ -17,6 +17,8 @@ export const TASK_ERROR_CODES = [
   'MESH_UNSUPPORTED',
   /** The GLB Kiln made failed the Khronos glTF validator; a bug in Kiln, reported with the validator's first errors. */
   'MESH_INVALID',
+  /** A texture set with no file named as a PBR map (`_BaseColor`, `_Normal`, `_Roughness`, …). */
+  'TEXTURE_SET_EMPTY',
   /** A step that needs an earlier step's output (`model.glb`) found none and could not make it. */
   'INPUT_MISSING',
   /** A step option is out of range or of the wrong type. */

@@ -11,7 +11,7 @@ export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   mesh: ['inspect', 'convert', 'optimize', 'render'],
   // Filled by the issues that bring these kinds: inspect → pack → variants → render and
   // inspect → render (see docs/design.md, "Asset kinds").
-  'texture-set': [],
+  'texture-set': ['inspect', 'pack', 'variants', 'render'],
   substance: [],
 };
 

@@ -1,5 +1,6 @@
 import { runImagePipeline } from './image/image.pipeline';
 import { runMeshPipeline } from './mesh/mesh.pipeline';
+import { runTextureSetPipeline } from './texture-set/texture-set.pipeline';
 import { isStepSupported, stepNotSupported } from './pipelines';
 import { handOffOutputs } from './step-handoff';
 import { checkTaskOptions } from './step-options';
@@ -17,6 +18,7 @@ type KindRunner = (request: PipelineRequest, ctx: PipelineContext) => Promise<vo
 const KIND_RUNNERS: Partial<Record<AssetKind, KindRunner>> = {
   image: runImagePipeline,
   mesh: runMeshPipeline,
+  'texture-set': runTextureSetPipeline,
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { AssetGrouping } from './asset-grouping';
 import { imageGrouping } from './image.grouping';
 import { meshGrouping } from './mesh.grouping';
+import { textureSetGrouping } from './texture-set.grouping';
 
 /**
  * The groupings of every kind, in the order they pick from an upload's loose files: a kind that
@@ -8,7 +9,11 @@ import { meshGrouping } from './mesh.grouping';
  * grouping takes an .obj's textures before `image` makes each texture an image asset).
  * The texture-set issue adds its own here.
  */
-export const ASSET_GROUPINGS: readonly AssetGrouping[] = [meshGrouping, imageGrouping];
+export const ASSET_GROUPINGS: readonly AssetGrouping[] = [
+  meshGrouping,
+  textureSetGrouping,
+  imageGrouping,
+];
 
 /** The injection token of the groupings the ingestion uses (a spec may give its own). */
 export const ASSET_GROUPINGS_TOKEN = Symbol('ASSET_GROUPINGS');
