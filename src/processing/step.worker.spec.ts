@@ -132,7 +132,7 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   });
 
   it.each([
-    ['texture-set', 'inspect', 'Step "inspect" is not available for texture-set assets.'],
+    ['substance', 'inspect', 'Step "inspect" is not available for substance assets.'],
     [
       'image',
       'convert',

@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FIXTURES } from '../../../test/support/fixtures';
+import { normalsFromHeight } from '../../../test/support/normal-maps';
 import { useStepWorkspace } from '../../../test/support/step-workspace';
 import type { StepFolders } from '../step.types';
 import { mixedDerivativeCorrelation } from './normal-convention';
@@ -20,36 +21,6 @@ async function grey(path: string): Promise<RawPixels> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 1 };
-}
-
-/**
- * A tangent-space normal map of the Metal007 displacement (a real relief), OpenGL (green = slope
- * down the rows) or DirectX (green negated), at `side`².
- */
-async function normalsFromHeight(side: number, convention: 'opengl' | 'directx'): Promise<Buffer> {
-  const { data } = await sharp(join(METAL, 'Metal007_1K_Displacement.jpg'))
-    .resize(side, side)
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const out = Buffer.alloc(side * side * 3);
-  const h = (x: number, y: number) =>
-    data[Math.min(side - 1, Math.max(0, y)) * side + Math.min(side - 1, Math.max(0, x))] / 255;
-  const strength = 8;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const dx = ((h(x + 1, y) - h(x - 1, y)) / 2) * strength;
-      const dRow = ((h(x, y + 1) - h(x, y - 1)) / 2) * strength;
-      // OpenGL: n ∝ (−∂h/∂x, −∂h/∂y, 1) with y up, i.e. +∂h/∂row in green.
-      const n = [-dx, convention === 'opengl' ? dRow : -dRow, 1];
-      const length = Math.hypot(n[0], n[1], n[2]);
-      for (let c = 0; c < 3; c++)
-        out[(y * side + x) * 3 + c] = Math.round((n[c] / length + 1) * 127.5);
-    }
-  }
-  return sharp(out, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toBuffer();
 }
 
 describe('texture-set steps', () => {
