@@ -16,6 +16,8 @@ export const THUMBNAIL_PNG = 'thumbnail.png';
 const TEXTURE_SIDE = 512;
 /** How far the normal map may brighten a texel over the smooth sphere's light (grazing light). */
 const MAX_RELIEF_GAIN = 3;
+/** Share of the half-image the sphere's silhouette reaches. */
+const SPHERE_FILL = 0.9;
 
 /**
  * `render` for texture sets: `thumbnail.png`, a lit sphere wearing the set, drawn by the mesh
@@ -31,7 +33,7 @@ export async function renderTextureSet(
   const { size } = parseStepOptions('render', request.options);
   ctx.progress(0);
   const layout = await readLayout(request);
-  const [camera] = frameCameras({ min: [-1, -1, -1], max: [1, 1, 1] }, [0]);
+  const camera = sphereCamera();
   const baseColor = mapOf(layout, 'baseColor');
   const normal = mapOf(layout, 'normal');
   let texture: RenderTexture | null = null;
@@ -56,6 +58,18 @@ export async function renderTextureSet(
   );
   ctx.progress(1);
   return { outputs: [{ name: THUMBNAIL_PNG, path, contentType: 'image/png' }] };
+}
+
+/**
+ * The mesh renderer's 3/4 camera on the unit sphere, zoomed to the sphere's silhouette rather
+ * than its bounding box (whose corners would leave it small): its edge at `SPHERE_FILL` of the
+ * half-image. Seen from distance d, the silhouette's half-angle has tangent 1/√(d²−1).
+ */
+function sphereCamera(): Camera {
+  const [camera] = frameCameras({ min: [-1, -1, -1], max: [1, 1, 1] }, [0]);
+  const distance = Math.hypot(...camera.eye);
+  camera.focal = SPHERE_FILL * Math.sqrt(distance * distance - 1);
+  return camera;
 }
 
 /** A light grey texture for a set without base colour, for the normal map to be baked into. */
