@@ -213,7 +213,7 @@ const result = await withCleanup(async (onCleanup) => {
     }),
   ];
   console.log(table(['median of rounds', 'Kiln (ms)', 'bare sharp (ms)', 'Kiln / bare'], rows));
-  console.log(`Kiln peak RSS ${fmt(memory.hwmKB / 1024)} MiB`);
+  console.log(`Kiln peak RSS (VmHWM) ${memory.vmHwmMB} MB`);
   return { rounds: ROUNDS, size: SIZE, kilnRuns, bareRuns, memory, rows };
 });
 
