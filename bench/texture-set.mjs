@@ -213,8 +213,18 @@ const result = await withCleanup(async (onCleanup) => {
     }),
   ];
   console.log(table(['median of rounds', 'Kiln (ms)', 'bare sharp (ms)', 'Kiln / bare'], rows));
+  // Paired per round too: the shared machine's speed drifts between rounds.
+  const paired = Object.fromEntries(
+    ['pack', 'variants'].map((step) => [
+      step,
+      med(kilnRuns.map((r, i) => r.steps[step] / bareRuns[i][step])),
+    ]),
+  );
+  console.log(
+    `paired per round, median Kiln/bare: pack ${fmt(paired.pack, 2)}×, variants ${fmt(paired.variants, 2)}×`,
+  );
   console.log(`Kiln peak RSS (VmHWM) ${memory.vmHwmMB} MB`);
-  return { rounds: ROUNDS, size: SIZE, kilnRuns, bareRuns, memory, rows };
+  return { rounds: ROUNDS, size: SIZE, kilnRuns, bareRuns, paired, memory, rows };
 });
 
 writeResult('texture-set', { machine: machine(), build: buildAtStart, ...result });
