@@ -1,9 +1,10 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { FIXTURES } from '../../../test/support/fixtures';
 import { normalsFromHeight } from '../../../test/support/normal-maps';
 import { useStepWorkspace } from '../../../test/support/step-workspace';
+import { openImage } from '../image/image-decode';
 import type { StepFolders } from '../step.types';
 import { mixedDerivativeCorrelation } from './normal-convention';
 import type { RawPixels } from './map-pixels';
@@ -28,8 +29,7 @@ describe('texture-set steps', () => {
 
   /** A set folder holding `files` (name → bytes or a fixture path), primary the first. */
   async function setOf(files: Record<string, Buffer | string>): Promise<StepFolders> {
-    const dir = join(workspace.root, 'input');
-    await mkdir(dir);
+    const dir = await mkdtemp(join(workspace.root, 'input-'));
     for (const [name, content] of Object.entries(files)) {
       if (typeof content === 'string') await copyFile(content, join(dir, name));
       else await writeFile(join(dir, name), content);
@@ -223,5 +223,50 @@ describe('texture-set steps', () => {
     expect(a).toBe(255);
     expect(r).toBeGreaterThan(g * 2);
     expect(g).toBe(b);
+  });
+
+  it('reads maps through the image decoders: a TGA base colour comes out upright, as the image steps read it', async () => {
+    const tga = join(FIXTURES, 'image/duckCM.tga');
+    const folders = await setOf({
+      'duck_BaseColor.tga': tga,
+      'duck_Roughness.jpg': join(METAL, 'Metal007_1K_Roughness.jpg'),
+    });
+    await run(inspectTextureSet, folders);
+    const metadata = JSON.parse(
+      await readFile(join(workspace.workDir, 'metadata.json'), 'utf8'),
+    ) as TextureSetMetadata;
+    expect(metadata.maps[0]).toMatchObject({
+      role: 'baseColor',
+      format: 'tga',
+      bitDepth: 8,
+      encoding: 'srgb',
+    });
+    const result = await run(buildTextureSetVariants, folders, { maxSize: 64 });
+    const variant = result.outputs.find((o) => o.name === 'baseColor.webp');
+    const image = await openImage(tga, 'duckCM.tga');
+    const expected = await image
+      .pipeline()
+      .resize(64, 64, { fit: 'fill' })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+    const actual = await sharp(variant?.path).removeAlpha().raw().toBuffer();
+    // Lossy WebP: close, not equal; an upside-down copy would be far off.
+    const meanError =
+      actual.reduce((sum, value, i) => sum + Math.abs(value - expected[i]), 0) / actual.length;
+    expect(meanError).toBeLessThan(8);
+  });
+
+  it('fails with TEXTURE_SET_EMPTY when no file is named as a map, and IMAGE_CORRUPT for a map that is not an image', async () => {
+    const empty = await setOf({ 'notes.txt': Buffer.from('x') });
+    await expect(run(inspectTextureSet, empty)).rejects.toMatchObject({
+      code: 'TEXTURE_SET_EMPTY',
+    });
+    const png = await readFile(join(FIXTURES, 'texture-set/Cube_gltf/Cube_MetallicRoughness.png'));
+    const broken = await setOf({
+      'x_Roughness.png': png.subarray(0, png.length / 2),
+      'x_Metallic.jpg': join(METAL, 'Metal007_1K_Metalness.jpg'),
+    });
+    await expect(run(packTextureSet, broken)).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
   });
 });
