@@ -135,17 +135,17 @@ describe('Uploads: all or nothing, zips opened safely, tasks started from tasks'
     expect(await leftBehind()).toEqual(NOTHING);
   });
 
-  it('refuses, today, a safe zip of images: only a model comes as a zip yet', async () => {
-    const maps = writeZip([
-      { name: 'wood_BaseColor.png', data: PNG },
-      { name: 'wood_Roughness.jpg', data: JPEG },
+  it('refuses a safe zip of images that name no PBR map: only a model or a texture set comes as a zip', async () => {
+    const photos = writeZip([
+      { name: 'holiday.png', data: PNG },
+      { name: 'beach.jpg', data: JPEG },
     ]);
-    const response = await upload(['wood.zip', maps]).expect(415);
+    const response = await upload(['photos.zip', photos]).expect(415);
     expect(response.body).toEqual({
       statusCode: 415,
       code: 'UNSUPPORTED_KIND',
       message:
-        '"wood.zip" holds nothing Kiln can process as one asset: a zip must hold one asset: a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references. Nothing was stored.',
+        '"photos.zip" holds nothing Kiln can process as one asset: a zip must hold one asset: a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references; or a texture set (PBR maps named by suffix, e.g. wood_BaseColor.png, wood_Normal.png, wood_Roughness.png). Nothing was stored.',
     });
     expect(await leftBehind()).toEqual(NOTHING);
   });

@@ -21,6 +21,8 @@ export const TASK_ERROR_CODES = [
   'SUBSTANCE_PARSE_FAILED',
   /** The .sbsar lists more entries or unpacks to more bytes than Kiln extracts (see docs/decisions.md). */
   'SUBSTANCE_TOO_LARGE',
+  /** A texture set with no file named as a PBR map (`_BaseColor`, `_Normal`, `_Roughness`, …). */
+  'TEXTURE_SET_EMPTY',
   /** A step that needs an earlier step's output (`model.glb`) found none and could not make it. */
   'INPUT_MISSING',
   /** A step option is out of range or of the wrong type. */

@@ -1,11 +1,11 @@
 import { PIPELINES, isStepSupported, isTaskTypeSupported } from './pipelines';
 
 describe('PIPELINES', () => {
-  it('runs inspect → render → variants for images, inspect → convert → optimize → render for meshes, inspect → render for Substance archives, nothing yet for texture sets', () => {
+  it('runs inspect → render → variants for images, inspect → convert → optimize → render for meshes, inspect → pack → variants → render for texture sets, inspect → render for Substance archives', () => {
     expect(PIPELINES).toEqual({
       image: ['inspect', 'render', 'variants'],
       mesh: ['inspect', 'convert', 'optimize', 'render'],
-      'texture-set': [],
+      'texture-set': ['inspect', 'pack', 'variants', 'render'],
       substance: ['inspect', 'render'],
     });
   });
@@ -21,7 +21,8 @@ describe('isStepSupported', () => {
     expect(isStepSupported('image', 'convert')).toBe(false);
     expect(isStepSupported('mesh', 'convert')).toBe(true);
     expect(isStepSupported('mesh', 'variants')).toBe(false);
-    expect(isStepSupported('texture-set', 'inspect')).toBe(false);
+    expect(isStepSupported('texture-set', 'pack')).toBe(true);
+    expect(isStepSupported('substance', 'inspect')).toBe(false);
   });
 });
 

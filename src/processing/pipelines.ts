@@ -9,9 +9,7 @@ import type { AssetKind, StepName } from './step.types';
 export const PIPELINES: Readonly<Record<AssetKind, readonly StepName[]>> = {
   image: ['inspect', 'render', 'variants'],
   mesh: ['inspect', 'convert', 'optimize', 'render'],
-  // Filled by the issue that brings this kind: inspect → pack → variants → render (see
-  // docs/design.md, "Asset kinds").
-  'texture-set': [],
+  'texture-set': ['inspect', 'pack', 'variants', 'render'],
   substance: ['inspect', 'render'],
 };
 

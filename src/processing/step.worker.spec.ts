@@ -132,7 +132,11 @@ describe('step.worker (the piscina task entry, called in this thread)', () => {
   });
 
   it.each([
-    ['texture-set', 'inspect', 'Step "inspect" is not available for texture-set assets.'],
+    [
+      'substance',
+      'pack',
+      'Step "pack" is not available for substance assets; substance assets support inspect, render.',
+    ],
     [
       'image',
       'convert',

@@ -2,6 +2,7 @@ import { runBenchStep } from './bench/bench.step';
 import { runImagePipeline } from './image/image.pipeline';
 import { runMeshPipeline } from './mesh/mesh.pipeline';
 import { runSubstancePipeline } from './substance/substance.pipeline';
+import { runTextureSetPipeline } from './texture-set/texture-set.pipeline';
 import { BENCH_STEP, isStepSupported, stepNotSupported } from './pipelines';
 import { handOffOutputs } from './step-handoff';
 import { checkTaskOptions } from './step-options';
@@ -20,6 +21,7 @@ const KIND_RUNNERS: Partial<Record<AssetKind, KindRunner>> = {
   image: runImagePipeline,
   mesh: runMeshPipeline,
   substance: runSubstancePipeline,
+  'texture-set': runTextureSetPipeline,
 };
 
 /**

@@ -105,7 +105,7 @@ describe('groupUpload', () => {
     ).toEqual({ ok: false, refusedArchive: 'two.zip', reason: 'two models' });
   });
 
-  it('claims no zip of images today, and says what a zip may hold: a model', () => {
+  it('claims no zip of images that name no PBR map, and says what a zip may hold: a model or a texture set', () => {
     const outcome = groupUpload(
       [{ archive: { name: 'maps.zip', entries: [file('a.png', 'png'), file('b.png', 'png')] } }],
       ASSET_GROUPINGS,
@@ -115,6 +115,7 @@ describe('groupUpload', () => {
       unclaimedArchive: 'maps.zip',
       accepted: [
         'a model (.obj, .gltf, .glb, .stl, .ply, .fbx, .dae) with the files it references',
+        'a texture set (PBR maps named by suffix, e.g. wood_BaseColor.png, wood_Normal.png, wood_Roughness.png)',
       ],
     });
   });

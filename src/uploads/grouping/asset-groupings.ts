@@ -2,6 +2,7 @@ import type { AssetGrouping } from './asset-grouping';
 import { imageGrouping } from './image.grouping';
 import { meshGrouping } from './mesh.grouping';
 import { substanceGrouping } from './substance.grouping';
+import { textureSetGrouping } from './texture-set.grouping';
 
 /**
  * The groupings of every kind, in the order they pick from an upload's loose files: a kind that
@@ -11,6 +12,8 @@ import { substanceGrouping } from './substance.grouping';
  */
 export const ASSET_GROUPINGS: readonly AssetGrouping[] = [
   meshGrouping,
+  meshGrouping,
+  textureSetGrouping,
   imageGrouping,
   substanceGrouping,
 ];
