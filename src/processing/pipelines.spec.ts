@@ -22,7 +22,8 @@ describe('isStepSupported', () => {
     expect(isStepSupported('mesh', 'convert')).toBe(true);
     expect(isStepSupported('mesh', 'variants')).toBe(false);
     expect(isStepSupported('texture-set', 'pack')).toBe(true);
-    expect(isStepSupported('substance', 'inspect')).toBe(false);
+    expect(isStepSupported('substance', 'inspect')).toBe(true);
+    expect(isStepSupported('substance', 'pack')).toBe(false);
   });
 });
 
@@ -33,6 +34,7 @@ describe('isTaskTypeSupported', () => {
     expect(isTaskTypeSupported('image', 'pack')).toBe(false);
     expect(isTaskTypeSupported('substance', 'process')).toBe(true);
     expect(isTaskTypeSupported('substance', 'variants')).toBe(false);
-    expect(isTaskTypeSupported('texture-set', 'process')).toBe(false);
+    expect(isTaskTypeSupported('texture-set', 'process')).toBe(true);
+    expect(isTaskTypeSupported('texture-set', 'convert')).toBe(false);
   });
 });

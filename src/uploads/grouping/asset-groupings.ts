@@ -8,10 +8,8 @@ import { textureSetGrouping } from './texture-set.grouping';
  * The groupings of every kind, in the order they pick from an upload's loose files: a kind that
  * takes other files as its parts comes before the kinds those files are on their own (the mesh
  * grouping takes an .obj's textures before `image` makes each texture an image asset).
- * The texture-set issue adds its own here.
  */
 export const ASSET_GROUPINGS: readonly AssetGrouping[] = [
-  meshGrouping,
   meshGrouping,
   textureSetGrouping,
   imageGrouping,
