@@ -32,9 +32,12 @@ export function AssetPage(props: { store: BoardStore; state: BoardState; assetId
     );
   }
   const model = asset.outputs.find((output) => output.name === 'model.web.glb');
-  const maps = asset.outputs.filter(
-    (output) => MAP_TYPES.test(output.contentType) && output.name !== 'turntable.webp',
-  );
+  // A model shows in 3D (its thumbnail is on its card); other kinds' images in the 2D viewer.
+  const maps = model
+    ? []
+    : asset.outputs.filter(
+        (output) => MAP_TYPES.test(output.contentType) && output.name !== 'turntable.webp',
+      );
   const active = task && (task.state === 'queued' || task.state === 'running');
 
   return (

@@ -99,12 +99,11 @@ function cell(key: string, value: Json): string {
   if (value === null) return '—';
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'number') {
-    return /bytes$/i.test(key) && Number.isInteger(value)
-      ? formatBytes(value)
-      : formatNumber(value);
+    return /bytes/i.test(key) && Number.isInteger(value) ? formatBytes(value) : formatNumber(value);
   }
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) {
+    if (value.length === 0) return 'none';
     if (value.every((item) => typeof item === 'number')) {
       return `[${value.map((item) => formatNumber(item)).join(', ')}]`;
     }

@@ -25,7 +25,7 @@ export const VIEWER_BACKGROUND = 0x20232a;
 /**
  * An interactive view of a GLB (model.web.glb: meshopt or Draco compressed): orbit, zoom and pan
  * with the mouse, framed on the model's bounds, lit by a studio environment, its first animation
- * playing. Renders only while something moves.
+ * playing. Draws only while something moves.
  */
 export function ModelViewer(props: { url: string; onError?: () => void }) {
   const holder = useRef<HTMLDivElement>(null);
@@ -36,7 +36,8 @@ export function ModelViewer(props: { url: string; onError?: () => void }) {
   useEffect(() => {
     const element = holder.current;
     if (!element) return;
-    const renderer = new WebGLRenderer({ antialias: true });
+    // preserveDrawingBuffer: the picture stays readable (a snapshot, the browser test's pixels).
+    const renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
     renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
     renderer.outputColorSpace = SRGBColorSpace;
     element.appendChild(renderer.domElement);
@@ -54,6 +55,9 @@ export function ModelViewer(props: { url: string; onError?: () => void }) {
     const clock = new Clock();
     let mixer: AnimationMixer | undefined;
     let disposed = false;
+    let stale = true;
+    let loaded = false;
+    let drawn = false;
 
     const resize = () => {
       const width = element.clientWidth || 640;
@@ -61,14 +65,26 @@ export function ModelViewer(props: { url: string; onError?: () => void }) {
       renderer.setSize(width, height, false);
       camera.aspect = width / height;
       camera.updateProjectionMatrix();
+      stale = true;
     };
     const observer = new ResizeObserver(resize);
     observer.observe(element);
     resize();
+    // Frames only while something moves (a drag, the damping after it, an animation, a resize):
+    // an idle viewer costs nothing.
     renderer.setAnimationLoop(() => {
-      mixer?.update(clock.getDelta());
-      controls.update();
-      renderer.render(scene, camera);
+      const delta = clock.getDelta();
+      const moved = controls.update(delta);
+      if (mixer) mixer.update(delta);
+      if (moved || mixer || stale) {
+        renderer.render(scene, camera);
+        // "shown" once a frame with the model in it is drawn, not when the file is parsed.
+        if (loaded && !drawn) {
+          drawn = true;
+          setState('shown');
+        }
+      }
+      stale = false;
     });
 
     // three's DRACOLoader finds its own decoder (bundled beside it by Vite).
@@ -92,7 +108,8 @@ export function ModelViewer(props: { url: string; onError?: () => void }) {
           mixer = new AnimationMixer(gltf.scene);
           mixer.clipAction(first).play();
         }
-        setState('shown');
+        stale = true;
+        loaded = true;
       },
       undefined,
       () => {
