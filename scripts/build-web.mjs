@@ -55,7 +55,9 @@ const { build } = await import('vite');
 try {
   await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' });
 } catch (error) {
-  console.error(`The dashboard's build failed: ${error instanceof Error ? error.message : error}`);
+  console.error(
+    `The dashboard's build failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }
 writeFileSync(STAMP, `${inputs}\n`);

@@ -144,7 +144,7 @@ describe('The dashboard in a browser (Chromium, playwright-core)', () => {
     }
     await shoot('3-done');
 
-    const seen = (await page.evaluate('window.seenProgress')) as SeenProgress[];
+    const seen = await page.evaluate<SeenProgress[]>('window.seenProgress');
     const uploading = seen
       .filter((entry) => entry.label === 'Uploading')
       .map((entry) => entry.value);
@@ -167,11 +167,11 @@ describe('The dashboard in a browser (Chromium, playwright-core)', () => {
     await card('VET.glb').getByRole('link', { name: 'VET.glb', exact: true }).click();
     await page.locator('[data-testid=model-viewer][data-state=shown]').waitFor({ timeout: 90_000 });
     // The canvas's own pixels (a page screenshot waits on the compositor, slow under SwiftShader).
-    const dataUrl = (await page
+    const dataUrl = await page
       .locator('[data-testid=model-viewer] canvas')
       .evaluate((canvas) =>
         (canvas as unknown as { toDataURL(type: string): string }).toDataURL('image/png'),
-      )) as string;
+      );
     const canvas = Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
     writeFileSync(join(ARTIFACTS, 'dashboard-4-viewer-canvas.png'), canvas);
     const { data, info } = await sharp(canvas)
@@ -232,7 +232,7 @@ describe('The dashboard in a browser (Chromium, playwright-core)', () => {
 
   it('cancels a running task from its card, which then offers a retry', async () => {
     // Sent with the dashboard's own session, so its events reach the page like a drop's would.
-    const saved = (await page.evaluate("localStorage.getItem('kiln.session')")) as string | null;
+    const saved = await page.evaluate<string | null>("localStorage.getItem('kiln.session')");
     const token = (JSON.parse(saved ?? '{}') as { session: { accessToken: string } }).session
       .accessToken;
     await request(kiln.baseUrl)

@@ -37,7 +37,7 @@ function Block(props: { value: Json; depth?: number }): ReactNode {
   const depth = props.depth ?? 0;
   if (Array.isArray(value)) {
     if (value.length === 0) return <p className="muted">None</p>;
-    if (value.every(isPlainObject)) return <RowsTable rows={value as Record<string, Json>[]} />;
+    if (value.every(isPlainObject)) return <RowsTable rows={value} />;
     return <p>{value.map((item) => cell('', item)).join(', ')}</p>;
   }
   if (isPlainObject(value)) {
