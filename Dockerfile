@@ -2,10 +2,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci needs every workspace's package.json (sdk/: the client SDK, built with the server).
+COPY sdk/package.json ./sdk/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY sdk ./sdk
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
