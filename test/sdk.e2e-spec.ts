@@ -245,6 +245,20 @@ describe('@kiln/client against a running Kiln', () => {
     }
   }, 120_000);
 
+  it('reports unauthorized, and stops, when the session is logged out elsewhere', async () => {
+    const signedIn = await KilnClient.login(kiln.baseUrl, { username: name, password: PASSWORD });
+    const sameSession = KilnClient.resume(kiln.baseUrl, signedIn.session);
+    const statuses: string[] = [];
+    sameSession.on('status', (status) => statuses.push(status));
+    await waitFor('the second client online', () => sameSession.status === 'online' || undefined);
+    await signedIn.logout();
+    await waitFor('unauthorized', () => sameSession.status === 'unauthorized' || undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(statuses).toEqual(['online', 'offline', 'unauthorized']);
+    await expect(sameSession.tasks.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    sameSession.close();
+  });
+
   it('works from the built ESM package in a plain Node process', () => {
     const script = `
       import { KilnClient, REALTIME_EVENT_NAMES } from '@kiln/client';

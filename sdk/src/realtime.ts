@@ -20,6 +20,9 @@ export interface KilnEvents extends ServerToClientEvents {
 
 type Listener = (payload: never) => void;
 
+/** How long after the server closed the socket the client connects again. */
+const SERVER_DISCONNECT_RETRY_MS = 500;
+
 /**
  * The session's Socket.IO connection. It reconnects by itself and resumes from the last event it
  * delivered (`lastEventId`), so the server replays what was missed; an event at or before that
@@ -30,6 +33,8 @@ export class RealtimeConnection {
   private readonly listeners = new Map<keyof KilnEvents, Set<Listener>>();
   private last: string | undefined;
   status: ConnectionStatus = 'offline';
+  /** Set by close(): no reconnection after it. */
+  private closed = false;
 
   constructor(baseUrl: string, token: () => string | undefined, lastEventId?: string) {
     this.last = lastEventId;
@@ -50,8 +55,14 @@ export class RealtimeConnection {
     this.socket.on('connect', () => this.setStatus('online'));
     this.socket.on('disconnect', (reason) => {
       this.setStatus('offline');
-      // The server ended the session (logout); any other cause reconnects by itself.
-      if (reason === 'io server disconnect') this.setStatus('unauthorized');
+      // Socket.IO reconnects by itself after a transport failure, but not when the server closed
+      // the socket: a restarting server does that, and so does a logout. Connecting again tells
+      // which: a logged-out session is refused with `unauthorized` and stays down.
+      if (reason === 'io server disconnect' && !this.closed) {
+        setTimeout(() => {
+          if (!this.closed) this.socket.connect();
+        }, SERVER_DISCONNECT_RETRY_MS);
+      }
     });
     this.socket.on('connect_error', (error) => {
       // Refused by the server's handshake check: retrying with the same token cannot help.
@@ -65,10 +76,12 @@ export class RealtimeConnection {
   }
 
   connect(): void {
+    this.closed = false;
     if (!this.socket.connected && !this.socket.active) this.socket.connect();
   }
 
   close(): void {
+    this.closed = true;
     this.socket.disconnect();
   }
 
