@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'data/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'test/support/native-modules/**']  },
+  { ignores: ['dist/**', 'sdk/dist/**', 'web/dist/**', 'sdk/src/generated/**', 'data/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'test/support/native-modules/**']  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type INestApplicationContext, Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import { AppModule, roleParts } from './app.module';
@@ -10,6 +10,8 @@ import { ConfigError, KILN_CONFIG, type KilnConfig, loadConfig } from './config/
 import { KilnErrorFilter } from './errors/kiln-error.filter';
 import { BODY_LIMIT_BYTES, refuseOversizedBodies } from './http/body-limit';
 import { CorsPolicy } from './http/cors-policy';
+import { dashboardStatic } from './http/dashboard-static';
+import { apiPathSegments, buildOpenApiDocument } from './http/openapi-document';
 import {
   describeRedis,
   type LocatedRedis,
@@ -93,18 +95,16 @@ function configureHttp(app: NestExpressApplication): void {
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Kiln')
-      .setDescription(
-        'Upload 3D and 2D assets, process them on parallel workers, and follow every task live on the ' +
-          'Socket.IO namespace `/realtime` (events: task.queued, task.started, task.progress, task.succeeded, ' +
-          'task.failed, task.cancelled). Errors answer `{statusCode, code, message}`.',
-      )
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
+  const document = buildOpenApiDocument(app);
+  // Before Nest adds its routes, so it must step aside for every API path itself (see there).
+  app.use(
+    dashboardStatic(config.webDir, [
+      ...apiPathSegments(document),
+      'docs',
+      'docs-json',
+      'socket.io',
+      'realtime',
+    ]),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -7,6 +7,7 @@ import {
   type AssetView as AssetViewContract,
 } from '../contract';
 import { type AssetRecord, primaryFile } from './asset.record';
+import { type OutputUrlSigner, outputPath } from './output-url-signer';
 
 export class AssetOutputView implements AssetOutputContract {
   @ApiProperty({ example: 'thumbnail.png' }) name!: string;
@@ -17,6 +18,35 @@ export class AssetOutputView implements AssetOutputContract {
     description: 'Download path (send the same bearer token)',
   })
   url!: string;
+  @ApiProperty({
+    example: '/assets/7d0c…/outputs/thumbnail.png?exp=1796472900&sig=…',
+    description:
+      'The same path with an expiring signature: works without an Authorization header (for `<img src>`, loaders) until `signedUrlExpiresAt`',
+  })
+  signedUrl!: string;
+  @ApiProperty({ format: 'date-time', description: 'When `signedUrl` stops working' })
+  signedUrlExpiresAt!: string;
+
+  /** The asset's outputs named in `names` (all when omitted), in the asset's order, with their URLs. */
+  static list(
+    asset: AssetRecord,
+    signer: OutputUrlSigner,
+    names?: readonly string[],
+  ): AssetOutputView[] {
+    return asset.outputs
+      .filter((output) => !names || names.includes(output.name))
+      .map(({ name, contentType, bytes }) => {
+        const signed = signer.signedUrl(asset, name);
+        return {
+          name,
+          contentType,
+          bytes,
+          url: outputPath(asset.id, name),
+          signedUrl: signed.url,
+          signedUrlExpiresAt: signed.expiresAt,
+        };
+      });
+  }
 }
 
 export class AssetFileView implements AssetFileContract {
@@ -49,15 +79,10 @@ export class AssetView implements AssetViewContract {
   metadata!: Record<string, unknown>;
   @ApiProperty({ type: [AssetOutputView] }) outputs!: AssetOutputView[];
 
-  static of(asset: AssetRecord): AssetView {
+  static of(asset: AssetRecord, signer: OutputUrlSigner): AssetView {
     const { id, kind, format, primary, createdAt, metadata } = asset;
     const main = primaryFile(asset);
-    const outputs = asset.outputs.map(({ name, contentType, bytes }) => ({
-      name,
-      contentType,
-      bytes,
-      url: `/assets/${id}/outputs/${encodeURIComponent(name)}`,
-    }));
+    const outputs = AssetOutputView.list(asset, signer);
     const files = asset.files.map((file) => ({ ...file }));
     const filename = primary.slice(primary.lastIndexOf('/') + 1);
     return {

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       loginMaxFailuresPerUser: 10,
       loginMaxFailuresPerAddress: 50,
       loginFailureWindowSeconds: 900,
+      outputUrlTtlSeconds: 900,
+      webDir: resolve(__dirname, '..', '..', 'web', 'dist'),
       production: false,
     });
   });
@@ -61,6 +63,8 @@ describe('loadConfig', () => {
       KILN_LOGIN_MAX_FAILURES_PER_USER: '3',
       KILN_LOGIN_MAX_FAILURES_PER_ADDRESS: '7',
       KILN_LOGIN_FAILURE_WINDOW: '1h',
+      KILN_OUTPUT_URL_TTL: '2m',
+      KILN_WEB_DIR: '/srv/kiln-web',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -86,6 +90,8 @@ describe('loadConfig', () => {
       loginMaxFailuresPerUser: 3,
       loginMaxFailuresPerAddress: 7,
       loginFailureWindowSeconds: 3600,
+      outputUrlTtlSeconds: 120,
+      webDir: '/srv/kiln-web',
     });
   });
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WORKER_MAX_OLD_GENERATION_MB } from '../processing/processing-pool';
 
 export type KilnRole = 'api' | 'worker' | 'all';
@@ -55,6 +55,10 @@ export interface KilnConfig {
   /** Failed sign-ins from one address, for any username, within `loginFailureWindowSeconds`. */
   readonly loginMaxFailuresPerAddress: number;
   readonly loginFailureWindowSeconds: number;
+  /** How long a signed output URL (`?exp=…&sig=…`, no Authorization header needed) works (`KILN_OUTPUT_URL_TTL`). */
+  readonly outputUrlTtlSeconds: number;
+  /** The built dashboard the API serves at `/` (`KILN_WEB_DIR`); a missing folder serves a short note. */
+  readonly webDir: string;
   readonly production: boolean;
 }
 
@@ -217,6 +221,15 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       parseDuration,
       'a duration such as 900, 90s, 15m or 1h',
     ),
+    outputUrlTtlSeconds: read(
+      'KILN_OUTPUT_URL_TTL',
+      900,
+      parseDuration,
+      'a duration such as 900, 90s, 15m or 1h',
+    ),
+    // Beside the code, not the working directory: dist/config/ and src/config/ both sit two
+    // levels under the repository root, where the dashboard's build lands (web/dist).
+    webDir: resolve(env.KILN_WEB_DIR || join(__dirname, '..', '..', 'web', 'dist')),
     production,
   };
   if (

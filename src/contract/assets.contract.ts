@@ -20,6 +20,13 @@ export interface AssetOutputView {
   bytes: number;
   /** Download path (send the same bearer token). */
   url: string;
+  /**
+   * The same path with an expiring signature (`?exp=…&sig=…`): works without an `Authorization`
+   * header, so a browser can use it in `<img src>` or a loader, until `signedUrlExpiresAt`.
+   */
+  signedUrl: string;
+  /** When `signedUrl` stops working (`KILN_OUTPUT_URL_TTL` after the answer), ISO 8601. */
+  signedUrlExpiresAt: string;
 }
 
 /** An asset as `GET /assets/:id` shows it. */

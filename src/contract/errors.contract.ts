@@ -64,6 +64,8 @@ export const REST_ERROR_CODES = [
   /** A `Range` that no byte of the output satisfies (416, with `Content-Range: bytes *\/size`). */
   'RANGE_NOT_SATISFIABLE',
   'UNAUTHORIZED',
+  /** A signed output URL (`?exp=…&sig=…`) past its expiry (401): list the outputs again for a fresh one. */
+  'OUTPUT_URL_EXPIRED',
   'FORBIDDEN',
   'NOT_FOUND',
   'ASSET_NOT_FOUND',
@@ -85,6 +87,15 @@ export const REST_ERROR_CODES = [
   'INTERNAL',
 ] as const;
 export type RestErrorCode = (typeof REST_ERROR_CODES)[number];
+
+/** Codes the client SDK raises itself, for outcomes that are not a server's error answer. */
+export const CLIENT_ERROR_CODES = [
+  /** `done(taskId)` on a task that ended `cancelled`. */
+  'TASK_CANCELLED',
+  /** The server could not be reached, or answered something that is not Kiln's JSON. */
+  'NETWORK_ERROR',
+] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 /** The body of every failing REST call. */
 export interface ErrorBody {

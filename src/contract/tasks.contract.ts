@@ -1,3 +1,5 @@
+import type { AssetOutputView } from './assets.contract';
+
 /**
  * Every step a pipeline can have; each is also a task type of its own (`POST /assets/:id/tasks`).
  * `bench` is in no pipeline: it does no work and reports `events` progress ticks, to measure
@@ -51,6 +53,8 @@ export interface TaskView {
   error?: TaskErrorInfo;
   /** Names of the outputs this task left on its asset so far. */
   outputs: string[];
+  /** Those outputs as the asset lists them, with their download and signed URLs. */
+  outputFiles: AssetOutputView[];
   createdAt: string;
   updatedAt: string;
 }

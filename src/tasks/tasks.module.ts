@@ -12,6 +12,7 @@ import { RetryTaskHandler } from './commands/retry-task/retry-task.handler';
 import { StartTaskHandler } from './commands/start-task/start-task.handler';
 import { GetTaskHandler } from './queries/get-task/get-task.handler';
 import { ListTasksHandler } from './queries/list-tasks/list-tasks.handler';
+import { TaskViews } from './queries/task-views';
 import { QueuedTaskJobs } from './queue/queued-task-jobs';
 import { TASK_QUEUE } from './queue/task-queue.constants';
 import { TaskQueueErrors } from './queue/task-queue-errors';
@@ -22,7 +23,7 @@ import { RunningTaskCancels } from './worker/running-task-cancels';
 import { TaskProcessor } from './worker/task.processor';
 
 const commandHandlers = [StartTaskHandler, CancelTaskHandler, RetryTaskHandler];
-const queryHandlers = [GetTaskHandler, ListTasksHandler];
+const queryHandlers = [GetTaskHandler, ListTasksHandler, TaskViews];
 const worker = [TaskProcessor, TaskRunner, RunningTaskCancels];
 /** Every role: a queued task whose job was never added gets it at start-up. */
 const queue = [QueuedTaskJobs];

@@ -8,6 +8,7 @@ import {
   type TaskType,
   type TaskView as TaskViewContract,
 } from '../../contract';
+import { AssetOutputView } from '../../assets/asset.view';
 import type { TaskSnapshot } from '../domain/task.aggregate';
 
 export class TaskErrorView {
@@ -37,10 +38,17 @@ export class TaskView implements TaskViewContract {
     description: 'Outputs this task left on its asset so far',
   })
   outputs!: string[];
+  @ApiProperty({
+    type: [AssetOutputView],
+    description:
+      'Those outputs as the asset lists them: type, size, download path and a signed URL that needs no Authorization header',
+  })
+  outputFiles!: AssetOutputView[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 
-  static of(snapshot: TaskSnapshot): TaskView {
+  /** `outputFiles`: the asset's outputs (`AssetOutputView.list`) that this task's `outputs` name. */
+  static of(snapshot: TaskSnapshot, outputFiles: AssetOutputView[]): TaskView {
     const { id, assetId, type, state, progress, step, attempts, error, outputs } = snapshot;
     const { createdAt, updatedAt } = snapshot;
     return {
@@ -53,6 +61,7 @@ export class TaskView implements TaskViewContract {
       attempts,
       ...(error ? { error } : {}),
       outputs: [...outputs],
+      outputFiles,
       createdAt,
       updatedAt,
     };

@@ -9,6 +9,7 @@ import { cleanUpTestRedis, connectTestRedis } from '../../../test/support/test-r
 import type { AssetFile, AssetRecord } from '../../assets/asset.record';
 import { AssetRepository } from '../../assets/asset.repository';
 import { AssetView } from '../../assets/asset.view';
+import { OutputUrlSigner } from '../../assets/output-url-signer';
 import { loadConfig } from '../../config/kiln-config';
 import type { TaskType } from '../../contract';
 import { ProcessingPool } from '../../processing/processing-pool';
@@ -199,12 +200,17 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     ]);
     expect(recorded?.metadata).toEqual({ inspect: 'done' });
     // GET /assets/:id lists it, and the download streams this blob.
-    expect(AssetView.of(recorded as AssetRecord).outputs).toEqual([
+    const signer = new OutputUrlSigner('a-secret-of-enough-length', 60);
+    expect(AssetView.of(recorded as AssetRecord, signer).outputs).toEqual([
       {
         name: 'inspect.txt',
         contentType: 'text/plain',
         bytes: 15,
         url: `/assets/${asset.id}/outputs/inspect.txt`,
+        signedUrl: expect.stringMatching(
+          new RegExp(`^/assets/${asset.id}/outputs/inspect\\.txt\\?exp=\\d+&sig=[\\w-]{43}$`),
+        ),
+        signedUrlExpiresAt: expect.any(String),
       },
     ]);
     expect(await readFile(storage.localPath(sha256('made by inspect')), 'utf8')).toBe(

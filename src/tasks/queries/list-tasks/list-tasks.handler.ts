@@ -1,13 +1,17 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { TaskRepository } from '../../task.repository';
-import { TaskView } from '../task.view';
+import type { TaskView } from '../task.view';
+import { TaskViews } from '../task-views';
 import { ListTasksQuery } from './list-tasks.query';
 
 @QueryHandler(ListTasksQuery)
 export class ListTasksHandler implements IQueryHandler<ListTasksQuery> {
-  constructor(private readonly tasks: TaskRepository) {}
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly views: TaskViews,
+  ) {}
 
   async execute({ ownerId, limit }: ListTasksQuery): Promise<TaskView[]> {
-    return (await this.tasks.listOwned(ownerId, limit)).map((snapshot) => TaskView.of(snapshot));
+    return this.views.of(await this.tasks.listOwned(ownerId, limit));
   }
 }
