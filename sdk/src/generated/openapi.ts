@@ -183,7 +183,7 @@ export interface paths {
     put?: never;
     /**
      * Upload one or more files; they become assets, each with a `process` task
-     * @description At most 100 files, each at most KILN_MAX_UPLOAD_BYTES. Files that belong together become one asset: a model (.obj, .fbx, .gltf, .glb, .stl, .ply, .dae) with the files it references (an .obj its .mtl and textures, a .gltf its .bin and images), matched by name; every other image is its own. A zip is one asset whose files are its entries: a model with its files, the model its primary. All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.
+     * @description At most 100 files, each at most KILN_MAX_UPLOAD_BYTES. Files that belong together become one asset: a model (.obj, .fbx, .gltf, .glb, .stl, .ply, .dae) with the files it references (an .obj its .mtl and textures, a .gltf its .bin and images), matched by name; every other image is its own. A zip is one asset whose files are its entries: a model with its files, the model its primary. A Substance archive (.sbsar, known by its 7z bytes) is a `substance` asset of its own. All or nothing: a refused upload stores nothing. Answers before any processing starts; follow the tasks on the socket or with GET /tasks/:id.
      */
     post: operations['UploadsController_upload'];
     delete?: never;
@@ -301,7 +301,8 @@ export interface components {
       /** Format: uuid */
       assetId: string;
       /** @enum {string} */
-      type: 'process' | 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants';
+      type:
+        'process' | 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants' | 'bench';
       /** @enum {string} */
       state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
       /** @description Whole-task progress in percent */
@@ -310,7 +311,7 @@ export interface components {
        * @description The step that last moved; a finished task's last step
        * @enum {string|null}
        */
-      step: 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants' | null;
+      step: 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants' | 'bench' | null;
       /** @description How many times the task has started running */
       attempts: number;
       error?: components['schemas']['TaskErrorView'];
@@ -335,7 +336,8 @@ export interface components {
        * @example render
        * @enum {string}
        */
-      type: 'process' | 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants';
+      type:
+        'process' | 'inspect' | 'convert' | 'optimize' | 'render' | 'pack' | 'variants' | 'bench';
       /**
        * @description Options of the task's steps (a `process` task takes those of every step of its pipeline); any other key is refused with `INVALID_OPTIONS`:
        *     - `optimize`: `simplify` (number 0.01–1, default 1; mesh assets only): Share of the triangles to keep (0.25 keeps about a quarter); 1 does not simplify
@@ -343,6 +345,8 @@ export interface components {
        *     - `render`: `size` (integer 16–4096, default 512): Side of the thumbnail in pixels (an image: its long side, never larger than the source)
        *     - `render`: `yaw` (number -360–360, default 45; mesh assets only): Degrees the camera turns around the model from its front (+Z), 45 being the 3/4 view
        *     - `variants`: `maxSize` (integer 16–16383, default 2048): Long side of the preview at most, in pixels; never enlarged
+       *     - `bench`: `events` (integer 1–100000, default 50): Progress ticks the bench step reports (KILN_BENCH_STEPS=1 only)
+       *     - `bench`: `ms` (integer 0–600000, default 0): Milliseconds the bench step spreads its ticks over; 0: as fast as it can
        * @example {
        *       "size": 1024
        *     }
