@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import sharp from 'sharp';
 import {
   type RealtimeClient,
   type TestUser,
@@ -8,16 +6,9 @@ import {
   waitFor,
 } from './support/kiln-app';
 import { type KilnCluster, startCluster, workerNameOf } from './support/kiln-cluster';
+import { noisePng } from './support/noise-png';
 import { type RecordedEvent, endOf, eventIds } from './support/task-events';
 import { uploadFiles } from './support/upload-files';
-
-/** 512² RGB noise: a task of a few hundred milliseconds, so both single-slot workers get some. */
-const noisePng = () => {
-  const size = 512;
-  return sharp(randomBytes(size * size * 3), { raw: { width: size, height: size, channels: 3 } })
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-};
 
 interface Listener {
   socket: RealtimeClient;
@@ -55,13 +46,14 @@ describe('Two API processes and two workers on one Redis and one data dir', () =
     const bothVia0 = await listen(0, onBoth);
     const bothVia1 = await listen(1, onBoth);
 
+    // 512² noise: tasks of a few hundred milliseconds, so both single-slot workers get some.
     // Each session uploads through the API it is *not* connected to (the both-session through
     // each in turn): the task is queued by one process and its events reach sockets on another.
     const files = async (n: number) =>
       Promise.all(
         Array.from(
           { length: n },
-          async (_, i) => [await noisePng(), `n${i}.png`] as [Buffer, string],
+          async (_, i) => [await noisePng(512), `n${i}.png`] as [Buffer, string],
         ),
       );
     const firstTasks = await uploadFiles(api1.baseUrl, onFirst.token, await files(3));
