@@ -51,6 +51,8 @@ export async function startCluster(options: {
     connection: { url: env.REDIS_URL ?? (process.env.REDIS_URL as string) },
     prefix: `${first.keyPrefix}:bull`,
   });
+  // A test may stop Redis on purpose; the queue reconnects by itself, its errors are noise.
+  queue.on('error', () => undefined);
   const cluster: KilnCluster = {
     apis,
     workers,
