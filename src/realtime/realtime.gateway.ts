@@ -27,6 +27,8 @@ interface SocketData {
   principal: AuthPrincipal;
   lastEventId?: string;
   replayBuffer?: SessionEvent[];
+  /** A stream id of the moment it connected: where a catch-up starts when it got no event yet. */
+  connectedAt?: string;
 }
 
 type RealtimeSocket = Socket<
@@ -91,6 +93,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       }
       for (const socket of this.socketsOf(sessionId)) this.deliver(socket, message.event);
     });
+    this.subscriptions.onResubscribed((sessionIds) => {
+      for (const sessionId of sessionIds)
+        for (const socket of this.socketsOf(sessionId)) void this.catchUp(socket);
+    });
   }
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {
@@ -101,6 +107,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     // is out: nothing published in between is missed or sent twice.
     socket.data.lastEventId = replayFrom;
     socket.data.replayBuffer = replayFrom ? [] : undefined;
+    socket.data.connectedAt = `${Date.now()}-0`;
     try {
       await this.subscriptions.hold(sessionId);
       await socket.join(sessionRoom(sessionId));
@@ -135,6 +142,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         error,
       );
     }
+  }
+
+  /**
+   * After the subscriber reconnected: sends a socket that stayed connected what its session's
+   * stream got while the channel was away, holding live events back meanwhile, as a replay does.
+   */
+  private async catchUp(socket: RealtimeSocket): Promise<void> {
+    // A socket still in its first replay is covered by it.
+    if (socket.data.replayBuffer) return;
+    const { sessionId } = socket.data.principal;
+    const from = socket.data.lastEventId ?? socket.data.connectedAt ?? '0-0';
+    socket.data.replayBuffer = [];
+    let missed: SessionEvent[] = [];
+    try {
+      missed = await this.stream.readAfter(sessionId, from);
+    } catch (error) {
+      // Redis went away again: the next reconnect tries again; live events flow meanwhile.
+      this.logger.warn(`Socket ${socket.id} could not catch up: ${(error as Error).message}`);
+    }
+    const held = socket.data.replayBuffer;
+    socket.data.replayBuffer = undefined;
+    // deliver() skips what the socket already got: the two lists overlap.
+    for (const event of [...missed, ...held]) this.deliver(socket, event);
   }
 
   private socketsOf(sessionId: string): RealtimeSocket[] {
