@@ -29,6 +29,8 @@ interface SocketData {
   replayBuffer?: SessionEvent[];
   /** A stream id of the moment it connected: where a catch-up starts when it got no event yet. */
   connectedAt?: string;
+  /** Set while a catch-up runs; `again` when the subscriber reconnected once more meanwhile. */
+  catchingUp?: { again: boolean };
 }
 
 type RealtimeSocket = Socket<
@@ -149,22 +151,32 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * stream got while the channel was away, holding live events back meanwhile, as a replay does.
    */
   private async catchUp(socket: RealtimeSocket): Promise<void> {
+    if (socket.data.catchingUp) {
+      // Its read may predate this reconnect's gap: read once more when it is done.
+      socket.data.catchingUp.again = true;
+      return;
+    }
     // A socket still in its first replay is covered by it.
     if (socket.data.replayBuffer) return;
     const { sessionId } = socket.data.principal;
-    const from = socket.data.lastEventId ?? socket.data.connectedAt ?? '0-0';
+    socket.data.catchingUp = { again: true };
     socket.data.replayBuffer = [];
-    let missed: SessionEvent[] = [];
-    try {
-      missed = await this.stream.readAfter(sessionId, from);
-    } catch (error) {
-      // Redis went away again: the next reconnect tries again; live events flow meanwhile.
-      this.logger.warn(`Socket ${socket.id} could not catch up: ${(error as Error).message}`);
+    while (socket.data.catchingUp.again) {
+      socket.data.catchingUp.again = false;
+      const from = socket.data.lastEventId ?? socket.data.connectedAt ?? '0-0';
+      try {
+        // Skips what the socket already got; live events wait in replayBuffer meanwhile.
+        for (const event of await this.stream.readAfter(sessionId, from))
+          this.emitNew(socket, event);
+      } catch (error) {
+        // Redis went away again: its next reconnect tries again; live events flow meanwhile.
+        this.logger.warn(`Socket ${socket.id} could not catch up: ${(error as Error).message}`);
+      }
     }
     const held = socket.data.replayBuffer;
     socket.data.replayBuffer = undefined;
-    // deliver() skips what the socket already got: the two lists overlap.
-    for (const event of [...missed, ...held]) this.deliver(socket, event);
+    socket.data.catchingUp = undefined;
+    for (const event of held) this.deliver(socket, event);
   }
 
   private socketsOf(sessionId: string): RealtimeSocket[] {
@@ -177,6 +189,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       socket.data.replayBuffer.push(event);
       return;
     }
+    this.emitNew(socket, event);
+  }
+
+  /** Emits the event unless the socket already got it (or a later one). */
+  private emitNew(socket: RealtimeSocket, event: SessionEvent): void {
     const last = socket.data.lastEventId;
     if (last !== undefined && compareEventIds(event.eventId, last) <= 0) return;
     this.emit(socket, event);
