@@ -29,8 +29,11 @@ interface SocketData {
   replayBuffer?: SessionEvent[];
   /** A stream id of the moment it connected: where a catch-up starts when it got no event yet. */
   connectedAt?: string;
-  /** Set while a catch-up runs; `again` when the subscriber reconnected once more meanwhile. */
-  catchingUp?: { again: boolean };
+  /**
+   * Set from the moment the subscriber connection dropped until the catch-up after it is back;
+   * `again` when it reconnected once more while the catch-up ran.
+   */
+  catchingUp?: { running: boolean; again: boolean };
 }
 
 type RealtimeSocket = Socket<
@@ -95,6 +98,10 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       }
       for (const socket of this.socketsOf(sessionId)) this.deliver(socket, message.event);
     });
+    this.subscriptions.onInterrupted((sessionIds) => {
+      for (const sessionId of sessionIds)
+        for (const socket of this.socketsOf(sessionId)) this.holdBack(socket);
+    });
     this.subscriptions.onResubscribed((sessionIds) => {
       for (const sessionId of sessionIds)
         for (const socket of this.socketsOf(sessionId)) void this.catchUp(socket);
@@ -150,19 +157,31 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * After the subscriber reconnected: sends a socket that stayed connected what its session's
    * stream got while the channel was away, holding live events back meanwhile, as a replay does.
    */
+  /** The subscriber dropped: live events wait until the catch-up has sent the missed ones. */
+  private holdBack(socket: RealtimeSocket): void {
+    // A socket still in its first replay is covered by it.
+    if (socket.data.catchingUp || socket.data.replayBuffer) return;
+    socket.data.catchingUp = { running: false, again: false };
+    socket.data.replayBuffer = [];
+  }
+
   private async catchUp(socket: RealtimeSocket): Promise<void> {
-    if (socket.data.catchingUp) {
+    const state = socket.data.catchingUp;
+    if (!state) {
+      if (socket.data.replayBuffer) return; // in its first replay
+      this.holdBack(socket); // the close went unseen (e.g. the socket joined meanwhile)
+      return this.catchUp(socket);
+    }
+    if (state.running) {
       // Its read may predate this reconnect's gap: read once more when it is done.
-      socket.data.catchingUp.again = true;
+      state.again = true;
       return;
     }
-    // A socket still in its first replay is covered by it.
-    if (socket.data.replayBuffer) return;
     const { sessionId } = socket.data.principal;
-    socket.data.catchingUp = { again: true };
-    socket.data.replayBuffer = [];
-    while (socket.data.catchingUp.again) {
-      socket.data.catchingUp.again = false;
+    state.running = true;
+    state.again = true;
+    while (state.again) {
+      state.again = false;
       const from = socket.data.lastEventId ?? socket.data.connectedAt ?? '0-0';
       try {
         // Skips what the socket already got; live events wait in replayBuffer meanwhile.
@@ -173,7 +192,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         this.logger.warn(`Socket ${socket.id} could not catch up: ${(error as Error).message}`);
       }
     }
-    const held = socket.data.replayBuffer;
+    const held = socket.data.replayBuffer ?? [];
     socket.data.replayBuffer = undefined;
     socket.data.catchingUp = undefined;
     for (const event of held) this.deliver(socket, event);

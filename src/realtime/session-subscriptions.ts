@@ -21,6 +21,7 @@ export class SessionSubscriptions {
   private readonly subscribed = new Map<string, Promise<void>>();
   private listener: Listener = () => undefined;
   private resubscribed: ResubscribedListener = () => undefined;
+  private interrupted: ResubscribedListener = () => undefined;
   private connectedBefore = false;
 
   constructor(
@@ -31,6 +32,9 @@ export class SessionSubscriptions {
     // learns when the channels are live again and can send what was published in between.
     this.subscriber = connections.create('session-subscriber', { autoResubscribe: false });
     this.subscriber.on('ready', () => void this.resubscribe());
+    this.subscriber.on('close', () => {
+      if (this.connectedBefore) this.interrupted([...this.holders.keys()]);
+    });
     const channelPrefix = keys.sessionChannel('');
     this.subscriber.on('message', (channel: string, message: string) => {
       try {
@@ -52,6 +56,15 @@ export class SessionSubscriptions {
    */
   onResubscribed(listener: ResubscribedListener): void {
     this.resubscribed = listener;
+  }
+
+  /**
+   * Called when the subscriber connection closed, with the sessions held: from now until the
+   * catch-up after `onResubscribed`, their live events must be held back, or one arriving right
+   * after the resubscribe would be sent before the ones missed in the gap.
+   */
+  onInterrupted(listener: ResubscribedListener): void {
+    this.interrupted = listener;
   }
 
   private async resubscribe(): Promise<void> {
