@@ -18,6 +18,7 @@ import {
   locateRedis,
   RedisUnavailableError,
 } from './redis/redis-locator';
+import { TASK_WORKER_OPTIONS } from './tasks/queue/task-queue.constants';
 import { TaskProcessor } from './tasks/worker/task.processor';
 
 const logger = new Logger('Kiln');
@@ -46,7 +47,9 @@ async function bootstrap(): Promise<void> {
     } else {
       app = await NestFactory.createApplicationContext(module);
       await app.init();
-      logger.log(`Kiln (worker) processing tasks with concurrency ${config.workerConcurrency}`);
+      logger.log(
+        `Kiln (worker) processing tasks with concurrency ${config.workerConcurrency} as ${TASK_WORKER_OPTIONS.name}`,
+      );
     }
   } catch (error) {
     await redis.stop?.();

@@ -33,6 +33,13 @@ interface SocketData {
   lastEventId?: string;
   replayBuffer?: SessionEvent[];
   cut?: boolean;
+  /** A stream id of the moment it connected: where a catch-up starts when it got no event yet. */
+  connectedAt?: string;
+  /**
+   * Set from the moment the subscriber connection dropped until the catch-up after it is back;
+   * `again` when it reconnected once more while the catch-up ran.
+   */
+  catchingUp?: { running: boolean; again: boolean };
 }
 
 type RealtimeSocket = Socket<
@@ -111,6 +118,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         if (socket) this.deliver(socket, message.event);
       }
     });
+    this.subscriptions.onInterrupted((sessionIds) => {
+      for (const sessionId of sessionIds)
+        for (const socket of this.socketsOf(sessionId)) this.holdBack(socket);
+    });
+    this.subscriptions.onResubscribed((sessionIds) => {
+      for (const sessionId of sessionIds)
+        for (const socket of this.socketsOf(sessionId)) void this.catchUp(socket);
+    });
   }
 
   async handleConnection(socket: RealtimeSocket): Promise<void> {
@@ -122,6 +137,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     socket.data.lastEventId = replayFrom;
     socket.data.replayBuffer = replayFrom ? [] : undefined;
     batchSocketWrites(socket);
+    socket.data.connectedAt = `${Date.now()}-0`;
     try {
       await this.subscriptions.hold(sessionId);
       await socket.join(sessionRoom(sessionId));
@@ -164,6 +180,56 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         error,
       );
     }
+  }
+
+  /** The subscriber dropped: live events wait until the catch-up has sent the missed ones. */
+  private holdBack(socket: RealtimeSocket): void {
+    // A socket still in its first replay is covered by it.
+    if (socket.data.catchingUp || socket.data.replayBuffer) return;
+    socket.data.catchingUp = { running: false, again: false };
+    socket.data.replayBuffer = [];
+  }
+
+  /**
+   * After the subscriber reconnected: sends a socket that stayed connected what its session's
+   * stream got while the channel was away, holding live events back meanwhile, as a replay does.
+   */
+  private async catchUp(socket: RealtimeSocket): Promise<void> {
+    const state = socket.data.catchingUp;
+    if (!state) {
+      if (socket.data.replayBuffer) return; // in its first replay
+      this.holdBack(socket); // the close went unseen (e.g. the socket joined meanwhile)
+      return this.catchUp(socket);
+    }
+    if (state.running) {
+      // Its read may predate this reconnect's gap: read once more when it is done.
+      state.again = true;
+      return;
+    }
+    const { sessionId } = socket.data.principal;
+    state.running = true;
+    state.again = true;
+    while (state.again) {
+      state.again = false;
+      const from = socket.data.lastEventId ?? socket.data.connectedAt ?? '0-0';
+      try {
+        // Skips what the socket already got; live events wait in replayBuffer meanwhile.
+        for (const event of await this.stream.readAfter(sessionId, from))
+          this.sendIfNew(socket, event);
+      } catch (error) {
+        // Redis went away again: its next reconnect tries again; live events flow meanwhile.
+        this.logger.warn(`Socket ${socket.id} could not catch up: ${(error as Error).message}`);
+      }
+    }
+    const held = socket.data.replayBuffer ?? [];
+    socket.data.replayBuffer = undefined;
+    socket.data.catchingUp = undefined;
+    for (const event of held) this.deliver(socket, event);
+  }
+
+  private socketsOf(sessionId: string): RealtimeSocket[] {
+    const ids = this.namespace.adapter.rooms.get(sessionRoom(sessionId)) ?? new Set<string>();
+    return [...ids].flatMap((id) => this.namespace.sockets.get(id) ?? []);
   }
 
   private deliver(socket: RealtimeSocket, event: SessionEvent): void {

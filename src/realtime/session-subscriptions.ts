@@ -5,6 +5,7 @@ import { RedisKeys } from '../redis/redis-keys';
 import { type ChannelMessage, SessionStream } from './session-stream';
 
 type Listener = (sessionId: string, message: ChannelMessage) => void;
+type ResubscribedListener = (sessionIds: string[]) => void;
 
 /**
  * This API process's subscriptions to session channels: one per session it holds sockets of,
@@ -19,12 +20,21 @@ export class SessionSubscriptions {
   private readonly holders = new Map<string, number>();
   private readonly subscribed = new Map<string, Promise<void>>();
   private listener: Listener = () => undefined;
+  private resubscribed: ResubscribedListener = () => undefined;
+  private interrupted: ResubscribedListener = () => undefined;
+  private connectedBefore = false;
 
   constructor(
     connections: RedisConnections,
     private readonly keys: RedisKeys,
   ) {
-    this.subscriber = connections.create('session-subscriber');
+    // Resubscribed by hand after a reconnect (not ioredis's autoResubscribe), so the gateway
+    // learns when the channels are live again and can send what was published in between.
+    this.subscriber = connections.create('session-subscriber', { autoResubscribe: false });
+    this.subscriber.on('ready', () => void this.resubscribe());
+    this.subscriber.on('close', () => {
+      if (this.connectedBefore) this.interrupted([...this.holders.keys()]);
+    });
     const channelPrefix = keys.sessionChannel('');
     this.subscriber.on('message', (channel: string, message: string) => {
       try {
@@ -37,6 +47,41 @@ export class SessionSubscriptions {
 
   onMessage(listener: Listener): void {
     this.listener = listener;
+  }
+
+  /**
+   * Called after the subscriber connection came back (Redis restarted, a network cut) and its
+   * channels are subscribed again, with the sessions held: their live events published while it
+   * was away were not delivered and must be read from the streams.
+   */
+  onResubscribed(listener: ResubscribedListener): void {
+    this.resubscribed = listener;
+  }
+
+  /**
+   * Called when the subscriber connection closed, with the sessions held: from now until the
+   * catch-up after `onResubscribed`, their live events must be held back, or one arriving right
+   * after the resubscribe would be sent before the ones missed in the gap.
+   */
+  onInterrupted(listener: ResubscribedListener): void {
+    this.interrupted = listener;
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (!this.connectedBefore) {
+      this.connectedBefore = true;
+      return;
+    }
+    const sessionIds = [...this.holders.keys()];
+    try {
+      if (sessionIds.length > 0)
+        await this.subscriber.subscribe(...sessionIds.map((id) => this.keys.sessionChannel(id)));
+    } catch (error) {
+      // The connection dropped again: its next 'ready' tries again.
+      this.logger.warn(`Could not subscribe again: ${(error as Error).message}`);
+      return;
+    }
+    this.resubscribed(sessionIds);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { JobsOptions, WorkerOptions } from 'bullmq';
+import { hostname } from 'node:os';
 
 /** The one queue every task runs on; a job's id is its task's id. */
 export const TASK_QUEUE = 'tasks';
@@ -36,7 +37,17 @@ export const TASK_JOB_PRIORITY: Readonly<Record<TaskOrigin, number>> = { upload:
  * again 4 to 12 s after the kill (BullMQ's defaults, 30 s + 30 s, took up to a minute). The
  * steps run on worker threads, so the event loop is free to renew locks under full load.
  */
-export const TASK_WORKER_OPTIONS: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> = {
-  lockDuration: 8_000,
-  stalledInterval: 4_000,
-};
+export const TASK_WORKER_OPTIONS: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval' | 'name'> =
+  {
+    lockDuration: 8_000,
+    stalledInterval: 4_000,
+    name: taskWorkerName(),
+  };
+
+/**
+ * `<hostname>#<pid>`: BullMQ stores the name of the worker that took a job on it (`processedBy`),
+ * so an operator (and a test) can tell which process ran which attempt.
+ */
+export function taskWorkerName(host = hostname(), pid = process.pid): string {
+  return `${host}#${pid}`;
+}

@@ -20,6 +20,7 @@ import { RedisConnections } from '../../redis/redis-connections';
 import { TaskCancelRequests } from '../cancel/task-cancel-requests';
 import { Task } from '../domain/task.aggregate';
 import { TaskRepository } from '../task.repository';
+import { LockLostError } from './lock-lost.error';
 import { RunningTaskCancels } from './running-task-cancels';
 import { TaskRunner } from './task-runner';
 
@@ -395,5 +396,24 @@ describe('TaskRunner (real Redis, a real worker thread, real storage)', () => {
     expect(await tasks.find(task.id)).toMatchObject({ state: 'cancelled', attempts: 0 });
     expect((await eventsOf(task)).map((e) => e.name)).toEqual(['task.queued', 'task.cancelled']);
     expect(await cancelRequests.isRequested(task.id)).toBe(false);
+  });
+
+  it('stops a run whose job lock was lost and writes nothing more: the task is the next holder’s', async () => {
+    const asset = await newAsset([await storedFile('photo.png', 'png bytes')]);
+    const task = await queuedTask(asset, 'hang');
+    const lockLost = new AbortController();
+    const run = runner.run(task.id, { ...attempt(), signal: lockLost.signal });
+    for (let i = 0; i < 200 && (await tasks.find(task.id))?.progress === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const before = await eventsOf(task);
+
+    lockLost.abort(new LockLostError(`${task.id}.1`));
+
+    await expect(run).rejects.toBeInstanceOf(LockLostError);
+    // Still running as far as Redis knows: the next holder records the lost attempt.
+    expect(await tasks.find(task.id)).toMatchObject({ state: 'running', attempts: 1 });
+    expect(await eventsOf(task)).toEqual(before);
+    expect(tempLeft()).toEqual([]);
   });
 });

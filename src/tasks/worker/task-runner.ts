@@ -18,6 +18,7 @@ import { STORAGE, type Storage } from '../../storage/storage';
 import type { Task } from '../domain/task.aggregate';
 import { TaskCancelRequests } from '../cancel/task-cancel-requests';
 import { TaskRepository } from '../task.repository';
+import { LockLostError } from './lock-lost.error';
 import { RunningTaskCancels } from './running-task-cancels';
 import { StepReports } from './step-reports';
 import { TaskSaves } from './task-saves';
@@ -175,6 +176,11 @@ export class TaskRunner {
         await saves.settled().catch(() => undefined); // the end below is saved either way
         await this.endCancelled(task);
         return;
+      }
+      if (error instanceof LockLostError) {
+        // Another worker holds the task now: a write from here would overwrite its run.
+        await saves.settled().catch(() => undefined);
+        throw error;
       }
       if (error instanceof WorkerStoppedError) {
         // Shutdown, not the task: queued again (TaskProcessor puts the job back untouched).

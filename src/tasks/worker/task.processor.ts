@@ -9,6 +9,7 @@ import {
   TASK_WORKER_OPTIONS,
   type RunTaskJobData,
 } from '../queue/task-queue.constants';
+import { LockLostError } from './lock-lost.error';
 import { TaskRunner } from './task-runner';
 import { WorkerStoppedError } from './worker-stopped.error';
 
@@ -24,6 +25,8 @@ export class TaskProcessor extends WorkerHost implements OnApplicationBootstrap,
   private readonly stopping = new AbortController();
   private draining: Promise<void> | undefined;
   private running = 0;
+  /** One per running job, aborted when BullMQ could not renew that job's lock. */
+  private readonly lockLost = new Map<string, AbortController>();
 
   constructor(
     private readonly runner: TaskRunner,
@@ -37,23 +40,41 @@ export class TaskProcessor extends WorkerHost implements OnApplicationBootstrap,
     // The decorator's options are fixed at import time; concurrency comes from the config.
     this.worker.concurrency = this.config.workerConcurrency;
     this.worker.on('error', this.connections.errorLog.report);
+    // BullMQ only reports a lock it could not renew; the job is then another worker's to take,
+    // so its run here must stop rather than race the new one.
+    this.worker.on('lockRenewalFailed', (jobIds: string[]) => {
+      for (const jobId of jobIds) this.lockLost.get(jobId)?.abort(new LockLostError(jobId));
+    });
   }
 
   async process(job: Job<RunTaskJobData>, token?: string, signal?: AbortSignal): Promise<void> {
     this.running += 1;
+    const jobId = job.id ?? '';
+    const lockLost = new AbortController();
+    this.lockLost.set(jobId, lockLost);
     try {
+      const signals = [this.stopping.signal, lockLost.signal, ...(signal ? [signal] : [])];
       await this.runner.run(job.data.taskId, {
         attemptsMade: job.attemptsMade,
         maxAttempts: job.opts.attempts ?? 1,
-        signal: signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal,
+        signal: AbortSignal.any(signals),
       });
     } catch (error) {
+      if (error instanceof LockLostError) {
+        this.logger.warn(
+          `Task ${job.data.taskId} lost its lock (job ${jobId}): stopped here, another worker runs it`,
+        );
+        // The job is no longer ours to move: the stalled check hands it out again. WaitingError
+        // tells BullMQ to leave it alone (neither fail nor complete it) and go on.
+        throw new WaitingError();
+      }
       if (!(error instanceof WorkerStoppedError) || token === undefined) throw error;
       // Back to the head of the wait list with attemptsMade as it was; WaitingError tells BullMQ
       // the job has been moved, so it neither fails nor retries it.
       await job.moveToWait(token);
       throw new WaitingError();
     } finally {
+      this.lockLost.delete(jobId);
       this.running -= 1;
     }
   }
