@@ -2,9 +2,8 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { type TestUser, connectRealtime, signUp, waitFor } from './support/kiln-app';
 import { type KilnCluster, startCluster, workerNameOf } from './support/kiln-cluster';
-import { noisePng } from './support/noise-png';
+import { tinyPng } from './support/tiny-png';
 import { endOf } from './support/task-events';
-import { uploadFiles } from './support/upload-files';
 
 /**
  * A worker whose job lock is gone (Redis was away longer than the lock duration, or the worker's
@@ -19,6 +18,7 @@ describe('A worker that loses its job lock mid-task', () => {
   beforeAll(async () => {
     cluster = await startCluster({
       apis: 1,
+      env: { KILN_BENCH_STEPS: '1' },
       workers: 2,
       workerEnv: { KILN_WORKER_CONCURRENCY: '1' },
     });
@@ -34,9 +34,24 @@ describe('A worker that loses its job lock mid-task', () => {
     const { baseUrl } = cluster.apis[0];
     const { socket, events } = await connectRealtime(baseUrl, { token: user.token });
     try {
-      const [taskId] = await uploadFiles(baseUrl, user.token, [[await noisePng(6144), 'n.png']]);
-      await waitFor('the task to start', () =>
-        events.some((e) => e.name === 'task.started' && e.payload.taskId === taskId),
+      const auth = { Authorization: `Bearer ${user.token}` };
+      const uploaded = await request(baseUrl)
+        .post('/uploads')
+        .set(auth)
+        .attach('files', await tinyPng(7), 'base.png')
+        .expect(201);
+      const asset = uploaded.body.assets[0] as { id: string; taskId: string };
+      await waitFor('the upload’s task to end', () => endOf(events, asset.taskId));
+      // The bench step ticks for 20 s: its run outlives several lock renewals (every 4 s), so the
+      // worker finds the lock gone while it still runs, however fast or loaded the machine is.
+      const run = await request(baseUrl)
+        .post(`/assets/${asset.id}/tasks`)
+        .set(auth)
+        .send({ type: 'bench', options: { events: 40, ms: 20_000 } })
+        .expect(201);
+      const taskId = run.body.taskId as string;
+      await waitFor('the task to report progress', () =>
+        events.some((e) => e.name === 'task.progress' && e.payload.taskId === taskId),
       );
       const first = await cluster.processedBy(taskId);
       expect(await redis.del(`${cluster.keyPrefix}:bull:tasks:${taskId}.1:lock`)).toBe(1);
