@@ -11,6 +11,7 @@ import {
   startKiln,
   waitFor,
 } from './support/kiln-app';
+import { asUser } from './support/task-http';
 
 const SUBSTANCE = join(FIXTURES, 'substance');
 const SUBSTANCE_OUTPUTS = ['metadata.json', 'thumbnail.png'];
@@ -34,32 +35,9 @@ describe('Substance archives: upload an .sbsar, inspect and render it on workers
   const api = () => request(kiln.baseUrl);
   const authed = () => ({ Authorization: `Bearer ${alice.token}` });
 
-  async function settled(taskId: string): Promise<Record<string, unknown>> {
-    return waitFor(
-      `task ${taskId} to settle`,
-      async () => {
-        const { body } = await api().get(`/tasks/${taskId}`).set(authed()).expect(200);
-        return ['succeeded', 'failed', 'cancelled'].includes(body.state as string)
-          ? (body as Record<string, unknown>)
-          : undefined;
-      },
-      50_000,
-    );
-  }
-
-  async function download(assetId: string, name: string): Promise<Buffer> {
-    const response = await api()
-      .get(`/assets/${assetId}/outputs/${name}`)
-      .set(authed())
-      .buffer(true)
-      .parse((res, callback) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => callback(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    return response.body as Buffer;
-  }
+  const settled = (taskId: string) => asUser(kiln.baseUrl, alice.token).settled(taskId, 50_000);
+  const download = (assetId: string, name: string) =>
+    asUser(kiln.baseUrl, alice.token).download(assetId, name);
 
   it('makes a substance asset of natural_lambskin_leather.sbsar, streams it to task.succeeded, and serves its metadata and icon thumbnail', async () => {
     const { socket, events } = await connectRealtime(kiln.baseUrl, { token: alice.token });

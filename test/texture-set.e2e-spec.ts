@@ -13,6 +13,7 @@ import {
 } from './support/kiln-app';
 import { normalsFromHeight } from './support/normal-maps';
 import { writeZip } from './support/zip-writer';
+import { asUser } from './support/task-http';
 
 const METAL = join(FIXTURES, 'texture-set/Metal007_1K');
 const metal = (name: string) => readFileSync(join(METAL, `Metal007_1K_${name}.jpg`));
@@ -55,32 +56,9 @@ describe('Texture sets: a zip of PBR maps, or loose maps of one prefix, become o
   const api = () => request(kiln.baseUrl);
   const authed = () => ({ Authorization: `Bearer ${alice.token}` });
 
-  async function settled(taskId: string): Promise<Record<string, unknown>> {
-    return waitFor(
-      `task ${taskId} to settle`,
-      async () => {
-        const { body } = await api().get(`/tasks/${taskId}`).set(authed()).expect(200);
-        return ['succeeded', 'failed', 'cancelled'].includes(body.state as string)
-          ? (body as Record<string, unknown>)
-          : undefined;
-      },
-      60_000,
-    );
-  }
-
-  async function download(assetId: string, name: string): Promise<Buffer> {
-    const response = await api()
-      .get(`/assets/${assetId}/outputs/${name}`)
-      .set(authed())
-      .buffer(true)
-      .parse((res, callback) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => callback(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    return response.body as Buffer;
-  }
+  const settled = (taskId: string) => asUser(kiln.baseUrl, alice.token).settled(taskId, 60_000);
+  const download = (assetId: string, name: string) =>
+    asUser(kiln.baseUrl, alice.token).download(assetId, name);
 
   it('processes a zip of five maps to task.succeeded, each step reporting its outputs, and serves them', async () => {
     const zip = writeZip([
