@@ -1,10 +1,10 @@
 // Builds the dashboard (web/ → web/dist/, which the API serves at `/`) with Vite, and stamps it
 // with a hash of what it was built from, as scripts/build.mjs does for dist/. `--if-stale` builds
 // only when web/dist/index.html is missing or an input changed, so `npm start` stays quick.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inputsHash } from './build-stamp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'web', 'dist');
@@ -17,35 +17,11 @@ const INPUT_FILES = [
   'web/index.html',
   'web/vite.config.ts',
   'scripts/build-web.mjs',
+  'scripts/build-stamp.mjs',
 ];
 
-/** @param {string} dir @returns {string[]} */
-function filesUnder(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return filesUnder(path);
-    return entry.isFile() && !/\.spec\.tsx?$/.test(entry.name) ? [path] : [];
-  });
-}
-
-function inputsHash() {
-  const files = [
-    ...INPUT_DIRS.flatMap((dir) => filesUnder(join(ROOT, dir))),
-    ...INPUT_FILES.map((name) => join(ROOT, name)).filter((path) => existsSync(path)),
-  ]
-    .map((path) => relative(ROOT, path).split(sep).join('/'))
-    .sort();
-  const hash = createHash('sha256');
-  for (const file of files) {
-    hash.update(`${file}\0`);
-    hash.update(readFileSync(join(ROOT, file)));
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
 const ifStale = process.argv.includes('--if-stale');
-const inputs = inputsHash();
+const inputs = inputsHash(ROOT, INPUT_DIRS, INPUT_FILES);
 const stamped = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : undefined;
 if (ifStale && existsSync(join(OUT, 'index.html')) && stamped === inputs) {
   console.log('web/dist/ is current: not rebuilding the dashboard.');

@@ -4,11 +4,11 @@
 // The stamp is a content hash, not mtimes: a checkout, a deleted or renamed file and a build that
 // failed half-way (no stamp is written) all count as stale.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inputsHash } from './build-stamp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST_MAIN = join(ROOT, 'dist', 'main.js');
@@ -21,40 +21,16 @@ const INPUT_FILES = [
   'tsconfig.build.json',
   'nest-cli.json',
   'scripts/build.mjs',
+  'scripts/build-stamp.mjs',
 ];
-
-/** @param {string} dir @returns {string[]} */
-function filesUnder(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return filesUnder(path);
-    return entry.isFile() && !entry.name.endsWith('.spec.ts') ? [path] : [];
-  });
-}
-
-/** sha256 over every input's path and bytes, in a stable order. */
-function inputsHash() {
-  const files = [
-    ...filesUnder(join(ROOT, 'src')),
-    ...INPUT_FILES.map((name) => join(ROOT, name)).filter((path) => existsSync(path)),
-  ]
-    .map((path) => relative(ROOT, path).split(sep).join('/'))
-    .sort();
-  const hash = createHash('sha256');
-  for (const file of files) {
-    hash.update(`${file}\0`);
-    hash.update(readFileSync(join(ROOT, file)));
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
 
 function stampedHash() {
   return existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : undefined;
 }
 
 const ifStale = process.argv.includes('--if-stale');
-const inputs = inputsHash(); // before the build: a file saved during it makes the next start rebuild
+// Hashed before the build: a file saved during it makes the next start rebuild.
+const inputs = inputsHash(ROOT, ['src'], INPUT_FILES);
 if (ifStale && existsSync(DIST_MAIN) && stampedHash() === inputs) {
   console.log('dist/ is current (built from these sources): not rebuilding.');
   process.exit(0);

@@ -41,3 +41,19 @@ export function stepNotSupported(kind: string, step: string): ProcessingError {
     `Step "${step}" is not available for ${kind} assets${available}.`,
   );
 }
+
+/**
+ * The runner of each requested step, in order, from a kind's table of runners: a step without one
+ * fails with STEP_NOT_SUPPORTED before any step runs.
+ */
+export function stepRunners<Runner>(
+  kind: AssetKind,
+  steps: readonly StepName[],
+  runners: Readonly<Partial<Record<StepName, Runner>>>,
+): Array<readonly [StepName, Runner]> {
+  return steps.map((step) => {
+    const run = runners[step];
+    if (!run) throw stepNotSupported(kind, step);
+    return [step, run] as const;
+  });
+}

@@ -1,4 +1,4 @@
-import { stepNotSupported } from '../pipelines';
+import { stepRunners } from '../pipelines';
 import { primaryPath } from '../step-folder';
 import { parseStepOptions, pickStepOptions } from '../step-options';
 import { StepFailedError } from '../step-outcome';
@@ -63,11 +63,7 @@ export async function runImagePipeline(
   request: PipelineRequest,
   ctx: PipelineContext,
 ): Promise<void> {
-  const runners = request.steps.map((step) => {
-    const run = IMAGE_STEPS[step];
-    if (!run) throw stepNotSupported(request.kind, step);
-    return [step, run] as const;
-  });
+  const runners = stepRunners(request.kind, request.steps, IMAGE_STEPS);
   let source: DecodedImage | undefined;
   if (runners.length > 1) {
     ctx.progress(0, 0); // the shared decode counts as the first step's start

@@ -1,4 +1,4 @@
-import { stepNotSupported } from '../pipelines';
+import { stepRunners } from '../pipelines';
 import { pickStepOptions } from '../step-options';
 import { StepFailedError } from '../step-outcome';
 import type {
@@ -36,11 +36,7 @@ export async function runSubstancePipeline(
   request: PipelineRequest,
   ctx: PipelineContext,
 ): Promise<void> {
-  const runners = request.steps.map((step) => {
-    const run = SUBSTANCE_STEPS[step];
-    if (!run) throw stepNotSupported(request.kind, step);
-    return [step, run] as const;
-  });
+  const runners = stepRunners(request.kind, request.steps, SUBSTANCE_STEPS);
   let source: SbsarSource | undefined;
   for (const [index, [step, run]] of runners.entries()) {
     ctx.signal.throwIfAborted();
