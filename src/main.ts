@@ -18,6 +18,7 @@ import {
   locateRedis,
   RedisUnavailableError,
 } from './redis/redis-locator';
+import { checkBucket, StorageUnavailableError } from './storage/s3-storage';
 import { TASK_WORKER_OPTIONS } from './tasks/queue/task-queue.constants';
 import { TaskProcessor } from './tasks/worker/task.processor';
 
@@ -26,6 +27,8 @@ const logger = new Logger('Kiln');
 async function bootstrap(): Promise<void> {
   const signals = listenForStop();
   const config = loadConfig();
+  // Before Redis and Nest: a bucket that cannot be used is one clear line, not a stack.
+  if (config.s3) await checkBucket(config.s3);
   const redis = await locateRedis(config.redisUrl, config.dataDir, {
     localUrl: config.localRedisUrl,
   });
@@ -169,7 +172,11 @@ async function shutDown(
 
 bootstrap().catch((error: unknown) => {
   // Known start-up problems get one clear line, not a stack.
-  if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof RedisUnavailableError ||
+    error instanceof StorageUnavailableError
+  ) {
     console.error(`Kiln cannot start: ${error.message}`);
   } else {
     console.error('Kiln cannot start:', error);

@@ -60,6 +60,28 @@ export interface KilnConfig {
   /** The built dashboard the API serves at `/` (`KILN_WEB_DIR`); a missing folder serves a short note. */
   readonly webDir: string;
   readonly production: boolean;
+  /** Where blobs live (`KILN_STORAGE`): the data dir (`local`, the default) or a bucket (`s3`). */
+  readonly storage: 'local' | 's3';
+  /** The bucket, when `storage` is `s3`. */
+  readonly s3: S3Settings | undefined;
+  /** Where a worker keeps blobs fetched from the bucket (`KILN_CACHE_DIR`, default `{dataDir}/cache`). */
+  readonly cacheDir: string;
+  /** The cache's cap in bytes (`KILN_CACHE_MAX_BYTES`); least recently used blobs go first. */
+  readonly cacheMaxBytes: number;
+}
+
+/** An S3-compatible bucket (AWS S3, MinIO, R2, B2): the `S3_*` variables. */
+export interface S3Settings {
+  /** Undefined for AWS itself; the server's URL otherwise (`S3_ENDPOINT`). */
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  /** Both or neither; neither means the SDK's own chain (environment, profile, instance role). */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** `bucket` in the path rather than the host name (MinIO and most self-hosted servers). */
+  readonly forcePathStyle: boolean;
+  /** Downloads answer `302` to a presigned URL of the bucket (`KILN_S3_REDIRECT=1`). */
+  readonly redirect: boolean;
 }
 
 export const KILN_CONFIG = Symbol('KILN_CONFIG');
@@ -102,6 +124,12 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     };
 
   const production = env.NODE_ENV === 'production';
+  const storage = read(
+    'KILN_STORAGE',
+    'local' as const,
+    (raw) => (raw === 'local' || raw === 's3' ? raw : undefined),
+    'local or s3',
+  );
   const config: KilnConfig = {
     port: read('PORT', 3000, int(0, 65535), 'a port number (0-65535)'),
     redisUrl: read(
@@ -231,6 +259,15 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     // levels under the repository root, where the dashboard's build lands (web/dist).
     webDir: resolve(env.KILN_WEB_DIR || join(__dirname, '..', '..', 'web', 'dist')),
     production,
+    storage,
+    s3: storage === 's3' ? readS3Settings(env, problems, read) : undefined,
+    cacheDir: resolve(env.KILN_CACHE_DIR || join(resolve(env.KILN_DATA_DIR || './data'), 'cache')),
+    cacheMaxBytes: read(
+      'KILN_CACHE_MAX_BYTES',
+      10 * 1024 ** 3,
+      int(1),
+      'a positive number of bytes',
+    ),
   };
   if (
     production &&
@@ -241,6 +278,40 @@ export function loadConfig(env: Env = process.env): KilnConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The `S3_*` variables; a missing bucket or half a key pair is a problem, not a default. */
+function readS3Settings(
+  env: Env,
+  problems: string[],
+  read: <T>(
+    name: string,
+    fallback: T,
+    parse: (raw: string) => T | undefined,
+    expected: string,
+  ) => T,
+): S3Settings {
+  const flag = (raw: string) => (raw === '1' || raw === '0' ? raw === '1' : undefined);
+  const bucket = env.S3_BUCKET ?? '';
+  if (bucket === '') problems.push('S3_BUCKET must be set when KILN_STORAGE=s3');
+  const accessKeyId = env.S3_ACCESS_KEY_ID ?? '';
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY ?? '';
+  if ((accessKeyId === '') !== (secretAccessKey === ''))
+    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  return {
+    endpoint: read(
+      'S3_ENDPOINT',
+      undefined,
+      (raw) => (/^https?:\/\/[^\s]+$/.test(raw) ? raw.replace(/\/$/, '') : undefined),
+      'an http:// or https:// URL',
+    ),
+    bucket,
+    region: env.S3_REGION || 'us-east-1',
+    credentials:
+      accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
+    forcePathStyle: read('S3_FORCE_PATH_STYLE', false, flag, '0 or 1'),
+    redirect: read('KILN_S3_REDIRECT', false, flag, '0 or 1'),
+  };
 }
 
 /** In development a browser app on any local port may call the API. */
