@@ -148,7 +148,7 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
           .head(`/assets/${asset.id}/outputs/${name}`)
           .set(authed())
           .expect(200);
-        hashes[name] = (headers.etag as string).slice(1, -1);
+        hashes[name] = headers.etag.slice(1, -1);
       }
       // Every blob is in the bucket, none in either data dir; the worker's cache holds the input.
       expect(await keys()).toEqual(
@@ -197,7 +197,7 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
 
       // KILN_S3_REDIRECT=1: a 302 to a presigned URL of the bucket, which gives the same bytes.
       const redirect = await request(redirecting.baseUrl).get(url).set(authed()).expect(302);
-      const presigned = redirect.headers.location as string;
+      const presigned = redirect.headers.location;
       expect(
         presigned.startsWith(`${s3.settings.endpoint}/${s3.settings.bucket}/blobs/sha256/`),
       ).toBe(true);

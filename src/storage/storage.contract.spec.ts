@@ -169,7 +169,7 @@ describe.each(implementations)('The Storage contract: %s', (name, make) => {
     await expect(storage.putFile(await tempWith('x'), '../etc')).rejects.toThrow(
       'Not a SHA-256 hex digest',
     );
-    await expect(storage.withLocalCopies(['abc'], async () => 1)).rejects.toThrow(
+    await expect(storage.withLocalCopies(['abc'], () => Promise.resolve(1))).rejects.toThrow(
       'Not a SHA-256 hex digest',
     );
     expect(await subject.stored()).toEqual([]);
