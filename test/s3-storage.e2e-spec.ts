@@ -36,7 +36,7 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
     s3 = await startTestS3();
     client = s3Client(s3.settings);
     // Nothing shared but Redis and the bucket: not the data dir's generated jwt-secret either.
-    shared = { ...s3.env, JWT_SECRET: randomBytes(24).toString('hex') };
+    shared = { ...s3.env, JWT_SECRET: randomBytes(24).toString('hex'), KILN_BENCH_STEPS: '1' };
     api = await startKiln({ ...shared, KILN_ROLE: 'api' });
     worker = await startKiln({
       ...shared,
@@ -221,6 +221,49 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
     } finally {
       socket.disconnect();
     }
+  });
+
+  it('cancels a running and a queued task across the machines, and retries one from the bucket', async () => {
+    const post = (path: string) => request(api.baseUrl).post(path).set(authed());
+    const state = async (taskId: string) =>
+      (await request(api.baseUrl).get(`/tasks/${taskId}`).set(authed()).expect(200)).body
+        .state as string;
+    const first = await request(api.baseUrl)
+      .post('/uploads')
+      .set(authed())
+      .attach('files', readFileSync(PNG), 'first.png')
+      .expect(201);
+    const assetId = (first.body.assets as Array<{ id: string; taskId: string }>)[0].id;
+    await settled((first.body.assets as Array<{ taskId: string }>)[0].taskId);
+    // The worker runs one task at a time: a 60 s bench task holds it, so the next one waits.
+    const bench = (
+      await post(`/assets/${assetId}/tasks`)
+        .send({ type: 'bench', options: { events: 60, ms: 60_000 } })
+        .expect(201)
+    ).body.taskId as string;
+    await waitFor('the bench task running', async () => (await state(bench)) === 'running');
+    const queued = (
+      await post(`/assets/${assetId}/tasks`)
+        .send({ type: 'render', options: { size: 32 } })
+        .expect(201)
+    ).body.taskId as string;
+
+    await post(`/tasks/${queued}/cancel`).expect(202);
+    await post(`/tasks/${bench}/cancel`).expect(202);
+    expect(await settled(queued)).toMatchObject({ state: 'cancelled' });
+    expect(await settled(bench)).toMatchObject({ state: 'cancelled' });
+
+    await post(`/tasks/${queued}/retry`).expect(202);
+    await waitFor('the retried task to end', async () =>
+      (await state(queued)) === 'succeeded' ? true : undefined,
+    );
+    const thumbnail = await request(api.baseUrl)
+      .get(`/assets/${assetId}/outputs/thumbnail.png`)
+      .set(authed())
+      .buffer(true)
+      .expect(200);
+    expect(thumbnail.headers['content-length']).toBe(String((thumbnail.body as Buffer).length));
+    expect(thumbnail.headers.etag).toBe(`"${sha256(thumbnail.body as Buffer)}"`);
   });
 
   it('refuses to start, in one line, against a bucket that does not exist', async () => {
