@@ -150,7 +150,8 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
           .expect(200);
         hashes[name] = headers.etag.slice(1, -1);
       }
-      // Every blob is in the bucket, none in either data dir; the worker's cache holds the input.
+      // Every blob is in the bucket, none in either data dir; the worker's cache holds the input
+      // it fetched and the outputs it stored.
       expect(await keys()).toEqual(
         [asset.sha256, ...Object.values(hashes)]
           .map((hash) => `blobs/sha256/${hash.slice(0, 2)}/${hash}`)
@@ -158,7 +159,10 @@ describe('KILN_STORAGE=s3: an api and a worker on separate data dirs', () => {
       );
       expect(localBlobs(api.dataDir)).toEqual([]);
       expect(localBlobs(worker.dataDir)).toEqual([]);
-      expect(readdirSync(join(worker.dataDir, 'cache'))).toEqual([asset.sha256]);
+      expect(readdirSync(join(worker.dataDir, 'cache')).sort()).toEqual(
+        [asset.sha256, ...Object.values(hashes)].sort(),
+      );
+      expect(readdirSync(join(api.dataDir, 'cache'))).toEqual([]);
 
       const thumbnail = {
         sha256: hashes['thumbnail.png'],

@@ -78,6 +78,24 @@ describe('BlobCache', () => {
     expect(await readFile(linked)).toEqual(a.content);
   });
 
+  it('adopts a file just stored, so it is not fetched back, and refuses one it holds', async () => {
+    const a = blob(1);
+    const cache = new BlobCache(join(dir, 'cache'), 10_000);
+    await cache.open();
+    const stored = join(dir, 'stored.tmp');
+    await writeFile(stored, a.content);
+
+    expect(await cache.adopt(a.sha256, stored, 1000)).toBe(true);
+    expect(existsSync(stored)).toBe(false);
+    expect(await cache.get(a.sha256, () => source([a])(a.sha256))).toBe(
+      join(dir, 'cache', a.sha256),
+    );
+    expect(downloads).toEqual([]);
+    await writeFile(stored, a.content);
+    expect(await cache.adopt(a.sha256, stored, 1000)).toBe(false);
+    expect(existsSync(stored)).toBe(true);
+  });
+
   it('keeps nothing of bytes that do not match their hash', async () => {
     const a = blob(1);
     const cache = new BlobCache(dir, 10_000);

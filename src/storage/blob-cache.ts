@@ -103,6 +103,24 @@ export class BlobCache {
     return pending;
   }
 
+  /**
+   * Moves a file known to hold the blob's bytes (one just stored) into the cache, so a task here
+   * does not fetch it back. Answers false, touching nothing, when it is held already or the file
+   * is on another filesystem; the caller then removes it.
+   */
+  async adopt(sha256: string, path: string, bytes: number): Promise<boolean> {
+    if (this.entries.has(sha256) || this.fetching.has(sha256)) return false;
+    try {
+      await rename(path, this.pathOf(sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return false;
+      throw error;
+    }
+    this.remember(sha256, bytes);
+    await this.evict(sha256);
+    return true;
+  }
+
   private async fetch(
     sha256: string,
     download: () => Promise<NodeJS.ReadableStream>,

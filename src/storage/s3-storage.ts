@@ -82,10 +82,16 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
   readonly cache: BlobCache;
   private readonly local: LocalStorage;
 
+  /** Whether stored files go into the cache (a process that runs tasks, not an `api`). */
+  private readonly keepStored: boolean;
+
   constructor(
-    config: Pick<KilnConfig, 'dataDir' | 'cacheDir' | 'cacheMaxBytes'>,
+    config: Pick<KilnConfig, 'dataDir' | 'cacheDir' | 'cacheMaxBytes'> & {
+      role?: KilnConfig['role'];
+    },
     readonly settings: S3Settings,
   ) {
+    this.keepStored = config.role !== undefined && config.role !== 'api';
     this.client = s3Client(settings);
     this.bucket = settings.bucket;
     this.local = new LocalStorage(config);
@@ -125,7 +131,9 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
     const { size: bytes } = await stat(tempPath);
     if ((await this.size(hash)) !== bytes)
       await this.upload(this.key(hash), createReadStream(tempPath), bytes);
-    await rm(tempPath, { force: true });
+    // A process that runs tasks keeps the bytes it just stored: its next task needs no fetch.
+    if (!(this.keepStored && (await this.cache.adopt(hash, tempPath, bytes))))
+      await rm(tempPath, { force: true });
     return { sha256: hash, bytes };
   }
 
