@@ -18,6 +18,7 @@ import {
   locateRedis,
   RedisUnavailableError,
 } from './redis/redis-locator';
+import { evictionWarning } from './redis/eviction-policy';
 import { checkBucket, StorageUnavailableError } from './storage/s3-storage';
 import { TASK_WORKER_OPTIONS } from './tasks/queue/task-queue.constants';
 import { TaskProcessor } from './tasks/worker/task.processor';
@@ -35,6 +36,8 @@ async function bootstrap(): Promise<void> {
   signals.holdUntilReady();
   const { level, message } = describeRedis(redis, config.keyPrefix, config.localRedisUrl);
   logger[level](message);
+  const eviction = await evictionWarning(redis.url);
+  if (eviction) logger.warn(eviction);
   const module = AppModule.forRole(config, redis.url);
 
   let app: INestApplicationContext;
