@@ -85,6 +85,12 @@ export class AssetOutputsController {
     },
   })
   @ApiResponse({
+    status: HttpStatus.FOUND,
+    description:
+      'With `KILN_STORAGE=s3` and `KILN_S3_REDIRECT=1`: the bytes are at a presigned URL of the bucket, valid 5 minutes',
+    headers: { Location: { description: 'The presigned URL', schema: { type: 'string' } } },
+  })
+  @ApiResponse({
     status: HttpStatus.NOT_MODIFIED,
     description: '`If-None-Match` holds the current ETag: no body',
   })
