@@ -19,6 +19,7 @@ import {
   RedisUnavailableError,
 } from './redis/redis-locator';
 import { evictionWarning } from './redis/eviction-policy';
+import { sentinelDisplayUrl } from './redis/sentinel-url';
 import { checkBucket, StorageUnavailableError } from './storage/s3-storage';
 import { TASK_WORKER_OPTIONS } from './tasks/queue/task-queue.constants';
 import { TaskProcessor } from './tasks/worker/task.processor';
@@ -30,13 +31,14 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   // Before Redis and Nest: a bucket that cannot be used is one clear line, not a stack.
   if (config.s3) await checkBucket(config.s3);
-  const redis = await locateRedis(config.redisUrl, config.dataDir, {
-    localUrl: config.localRedisUrl,
-  });
+  const redis: LocatedRedis = config.redisSentinel
+    ? // The sentinels answer for the master; ioredis asks them on every (re)connection.
+      { url: sentinelDisplayUrl(config.redisUrl, config.redisSentinel), source: 'sentinel' }
+    : await locateRedis(config.redisUrl, config.dataDir, { localUrl: config.localRedisUrl });
   signals.holdUntilReady();
   const { level, message } = describeRedis(redis, config.keyPrefix, config.localRedisUrl);
   logger[level](message);
-  const eviction = await evictionWarning(redis.url);
+  const eviction = config.redisSentinel ? undefined : await evictionWarning(redis.url);
   if (eviction) logger.warn(eviction);
   const module = AppModule.forRole(config, redis.url);
 

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       redisUrl: undefined,
+      redisSentinel: undefined,
       localRedisUrl: 'redis://127.0.0.1:6379',
       keyPrefix: 'kiln',
       role: 'all',
@@ -77,6 +78,25 @@ describe('loadConfig', () => {
       forcePathStyle: false,
       redirect: false,
     });
+  });
+
+  it('reads the sentinels and the master name, both or neither', () => {
+    expect(
+      loadConfig({ REDIS_SENTINELS: 's1:26379, 10.0.0.2:26380', REDIS_SENTINEL_NAME: 'kiln' })
+        .redisSentinel,
+    ).toEqual({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'kiln',
+    });
+    expect(() => loadConfig({ REDIS_SENTINEL_NAME: 'kiln' })).toThrow(
+      'REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together',
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'kiln' })).toThrow(
+      'REDIS_SENTINELS="s1" is not a comma-separated list of host:port',
+    );
   });
 
   it('refuses s3 storage without a bucket or with half a key pair, never printing the secret', () => {

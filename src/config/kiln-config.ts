@@ -9,6 +9,11 @@ export interface KilnConfig {
   readonly port: number;
   /** Set when `REDIS_URL` is given; otherwise start-up finds or starts a Redis (see redis-locator.ts). */
   readonly redisUrl: string | undefined;
+  /**
+   * Sentinels to ask for the master (`REDIS_SENTINELS`, `host:port,…`, with `REDIS_SENTINEL_NAME`);
+   * when set, Kiln connects through them and `REDIS_URL` only gives the password and TLS.
+   */
+  readonly redisSentinel: RedisSentinelTarget | undefined;
   /** Where to look for a Redis when `REDIS_URL` is not set, before starting one (`KILN_LOCAL_REDIS_URL`). */
   readonly localRedisUrl: string;
   /** First segment of every Redis key and channel; BullMQ's prefix is `{keyPrefix}:bull`. */
@@ -68,6 +73,13 @@ export interface KilnConfig {
   readonly cacheDir: string;
   /** The cache's cap in bytes (`KILN_CACHE_MAX_BYTES`); least recently used blobs go first. */
   readonly cacheMaxBytes: number;
+}
+
+/** A Redis master found through Sentinel. */
+export interface RedisSentinelTarget {
+  readonly sentinels: ReadonlyArray<{ host: string; port: number }>;
+  /** The master's name the sentinels monitor. */
+  readonly name: string;
 }
 
 /** An S3-compatible bucket (AWS S3, MinIO, R2, B2): the `S3_*` variables. */
@@ -138,6 +150,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined),
       'a redis:// or rediss:// URL',
     ),
+    redisSentinel: readSentinel(env, problems, read),
     localRedisUrl: read(
       'KILN_LOCAL_REDIS_URL',
       'redis://127.0.0.1:6379',
@@ -278,6 +291,37 @@ export function loadConfig(env: Env = process.env): KilnConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `REDIS_SENTINELS` and `REDIS_SENTINEL_NAME`: both or neither. */
+function readSentinel(
+  env: Env,
+  problems: string[],
+  read: <T>(
+    name: string,
+    fallback: T,
+    parse: (raw: string) => T | undefined,
+    expected: string,
+  ) => T,
+): RedisSentinelTarget | undefined {
+  const sentinels = read(
+    'REDIS_SENTINELS',
+    undefined,
+    (raw) => {
+      const list = raw.split(',').map((entry) => /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry));
+      return list.every((match) => match !== null)
+        ? list.map((match) => ({ host: match[1], port: Number(match[2]) }))
+        : undefined;
+    },
+    'a comma-separated list of host:port',
+  );
+  const name = env.REDIS_SENTINEL_NAME ?? '';
+  if ((sentinels === undefined) !== (name === '')) {
+    if (!problems.some((p) => p.startsWith('REDIS_SENTINELS')))
+      problems.push('REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together');
+    return undefined;
+  }
+  return sentinels && { sentinels, name };
 }
 
 /** The `S3_*` variables; a missing bucket or half a key pair is a problem, not a default. */
