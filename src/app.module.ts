@@ -28,7 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        RedisModule.forRoot(redisUrl, config.keyPrefix),
+        RedisModule.forRoot(redisUrl, config.keyPrefix, config.redisSentinel),
         CqrsModule.forRoot(),
         BullModule.forRootAsync({
           inject: [RedisConnections, RedisKeys],

@@ -18,6 +18,9 @@ import {
   locateRedis,
   RedisUnavailableError,
 } from './redis/redis-locator';
+import { evictionWarning } from './redis/eviction-policy';
+import { sentinelDisplayUrl } from './redis/sentinel-url';
+import { checkBucket, StorageUnavailableError } from './storage/s3-storage';
 import { TASK_WORKER_OPTIONS } from './tasks/queue/task-queue.constants';
 import { TaskProcessor } from './tasks/worker/task.processor';
 
@@ -26,12 +29,17 @@ const logger = new Logger('Kiln');
 async function bootstrap(): Promise<void> {
   const signals = listenForStop();
   const config = loadConfig();
-  const redis = await locateRedis(config.redisUrl, config.dataDir, {
-    localUrl: config.localRedisUrl,
-  });
+  // Before Redis and Nest: a bucket that cannot be used is one clear line, not a stack.
+  if (config.s3) await checkBucket(config.s3);
+  const redis: LocatedRedis = config.redisSentinel
+    ? // The sentinels answer for the master; ioredis asks them on every (re)connection.
+      { url: sentinelDisplayUrl(config.redisUrl, config.redisSentinel), source: 'sentinel' }
+    : await locateRedis(config.redisUrl, config.dataDir, { localUrl: config.localRedisUrl });
   signals.holdUntilReady();
   const { level, message } = describeRedis(redis, config.keyPrefix, config.localRedisUrl);
   logger[level](message);
+  const eviction = config.redisSentinel ? undefined : await evictionWarning(redis.url);
+  if (eviction) logger.warn(eviction);
   const module = AppModule.forRole(config, redis.url);
 
   let app: INestApplicationContext;
@@ -169,7 +177,11 @@ async function shutDown(
 
 bootstrap().catch((error: unknown) => {
   // Known start-up problems get one clear line, not a stack.
-  if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof RedisUnavailableError ||
+    error instanceof StorageUnavailableError
+  ) {
     console.error(`Kiln cannot start: ${error.message}`);
   } else {
     console.error('Kiln cannot start:', error);

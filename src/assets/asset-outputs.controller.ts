@@ -30,6 +30,7 @@ import type { AssetRecord } from './asset.record';
 import { AssetRepository } from './asset.repository';
 import { RangeNotSatisfiableError } from './output-download.errors';
 import { OutputUrlSigner } from './output-url-signer';
+import { sendStream } from './send-stream';
 
 /** What an output can be today (its `contentType`): the bytes, described once for 200 and 206. */
 const OUTPUT_CONTENT = Object.fromEntries(
@@ -84,6 +85,12 @@ export class AssetOutputsController {
     },
   })
   @ApiResponse({
+    status: HttpStatus.FOUND,
+    description:
+      'With `KILN_STORAGE=s3` and `KILN_S3_REDIRECT=1`: the bytes are at a presigned URL of the bucket, valid 5 minutes',
+    headers: { Location: { description: 'The presigned URL', schema: { type: 'string' } } },
+  })
+  @ApiResponse({
     status: HttpStatus.NOT_MODIFIED,
     description: '`If-None-Match` holds the current ETag: no body',
   })
@@ -127,9 +134,23 @@ export class AssetOutputsController {
     // Content-addressed, so the hash is a strong ETag; express's send answers 304 and ranges from it.
     response.setHeader('ETag', `"${output.sha256}"`);
     response.setHeader('Cache-Control', 'private, max-age=0, must-revalidate');
+    const source = await this.storage.source(output.sha256, {
+      filename: name.slice(name.lastIndexOf('/') + 1),
+      contentType: output.contentType,
+    });
+    if (source.kind === 'redirect') {
+      // Short-lived and specific to this blob: the bucket answers ranges and the bytes itself.
+      response.setHeader('Cache-Control', 'no-store');
+      response.redirect(HttpStatus.FOUND, source.url);
+      return;
+    }
+    if (source.kind === 'stream') {
+      await sendStream(request, response, output.bytes, source.open, name);
+      return;
+    }
     await new Promise<void>((resolve, reject) =>
       response.sendFile(
-        this.storage.localPath(output.sha256),
+        source.path,
         { lastModified: false },
         (error?: Error & { status?: number; code?: string }) => {
           if (!error) return resolve();

@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       redisUrl: undefined,
+      redisSentinel: undefined,
       localRedisUrl: 'redis://127.0.0.1:6379',
       keyPrefix: 'kiln',
       role: 'all',
@@ -35,7 +36,86 @@ describe('loadConfig', () => {
       outputUrlTtlSeconds: 900,
       webDir: resolve(__dirname, '..', '..', 'web', 'dist'),
       production: false,
+      storage: 'local',
+      s3: undefined,
+      cacheDir: resolve('./data/cache'),
+      cacheMaxBytes: 10737418240,
     });
+  });
+
+  it('reads the bucket when KILN_STORAGE=s3, and the worker cache beside it', () => {
+    expect(
+      loadConfig({
+        KILN_STORAGE: 's3',
+        S3_ENDPOINT: 'http://127.0.0.1:9000/',
+        S3_BUCKET: 'kiln-blobs',
+        S3_REGION: 'eu-west-1',
+        S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        S3_SECRET_ACCESS_KEY: 'secret-example',
+        S3_FORCE_PATH_STYLE: '1',
+        KILN_S3_REDIRECT: '1',
+        KILN_CACHE_DIR: '/var/cache/kiln',
+        KILN_CACHE_MAX_BYTES: '1000000',
+      }),
+    ).toMatchObject({
+      storage: 's3',
+      s3: {
+        endpoint: 'http://127.0.0.1:9000',
+        bucket: 'kiln-blobs',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret-example' },
+        forcePathStyle: true,
+        redirect: true,
+      },
+      cacheDir: '/var/cache/kiln',
+      cacheMaxBytes: 1000000,
+    });
+    expect(loadConfig({ KILN_STORAGE: 's3', S3_BUCKET: 'b' }).s3).toEqual({
+      endpoint: undefined,
+      bucket: 'b',
+      region: 'us-east-1',
+      credentials: undefined,
+      forcePathStyle: false,
+      redirect: false,
+    });
+  });
+
+  it('reads the sentinels and the master name, both or neither', () => {
+    expect(
+      loadConfig({ REDIS_SENTINELS: 's1:26379, 10.0.0.2:26380', REDIS_SENTINEL_NAME: 'kiln' })
+        .redisSentinel,
+    ).toEqual({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'kiln',
+    });
+    expect(() => loadConfig({ REDIS_SENTINEL_NAME: 'kiln' })).toThrow(
+      'REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together',
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_NAME: 'kiln' })).toThrow(
+      'REDIS_SENTINELS="s1" is not a comma-separated list of host:port',
+    );
+  });
+
+  it('refuses s3 storage without a bucket or with half a key pair, never printing the secret', () => {
+    expect(() =>
+      loadConfig({
+        KILN_STORAGE: 's3',
+        S3_SECRET_ACCESS_KEY: 'do-not-print-me',
+        S3_ENDPOINT: 'minio:9000',
+      }),
+    ).toThrow(
+      new ConfigError([
+        'S3_BUCKET must be set when KILN_STORAGE=s3',
+        'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together',
+        'S3_ENDPOINT="minio:9000" is not an http:// or https:// URL',
+      ]),
+    );
+    expect(() => loadConfig({ KILN_STORAGE: 'gcs' })).toThrow(
+      'KILN_STORAGE="gcs" is not local or s3',
+    );
   });
 
   it('reads every variable it documents', () => {

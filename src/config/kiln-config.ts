@@ -9,6 +9,11 @@ export interface KilnConfig {
   readonly port: number;
   /** Set when `REDIS_URL` is given; otherwise start-up finds or starts a Redis (see redis-locator.ts). */
   readonly redisUrl: string | undefined;
+  /**
+   * Sentinels to ask for the master (`REDIS_SENTINELS`, `host:port,…`, with `REDIS_SENTINEL_NAME`);
+   * when set, Kiln connects through them and `REDIS_URL` only gives the password and TLS.
+   */
+  readonly redisSentinel: RedisSentinelTarget | undefined;
   /** Where to look for a Redis when `REDIS_URL` is not set, before starting one (`KILN_LOCAL_REDIS_URL`). */
   readonly localRedisUrl: string;
   /** First segment of every Redis key and channel; BullMQ's prefix is `{keyPrefix}:bull`. */
@@ -60,6 +65,35 @@ export interface KilnConfig {
   /** The built dashboard the API serves at `/` (`KILN_WEB_DIR`); a missing folder serves a short note. */
   readonly webDir: string;
   readonly production: boolean;
+  /** Where blobs live (`KILN_STORAGE`): the data dir (`local`, the default) or a bucket (`s3`). */
+  readonly storage: 'local' | 's3';
+  /** The bucket, when `storage` is `s3`. */
+  readonly s3: S3Settings | undefined;
+  /** Where a worker keeps blobs fetched from the bucket (`KILN_CACHE_DIR`, default `{dataDir}/cache`). */
+  readonly cacheDir: string;
+  /** The cache's cap in bytes (`KILN_CACHE_MAX_BYTES`); least recently used blobs go first. */
+  readonly cacheMaxBytes: number;
+}
+
+/** A Redis master found through Sentinel. */
+export interface RedisSentinelTarget {
+  readonly sentinels: ReadonlyArray<{ host: string; port: number }>;
+  /** The master's name the sentinels monitor. */
+  readonly name: string;
+}
+
+/** An S3-compatible bucket (AWS S3, MinIO, R2, B2): the `S3_*` variables. */
+export interface S3Settings {
+  /** Undefined for AWS itself; the server's URL otherwise (`S3_ENDPOINT`). */
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  /** Both or neither; neither means the SDK's own chain (environment, profile, instance role). */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** `bucket` in the path rather than the host name (MinIO and most self-hosted servers). */
+  readonly forcePathStyle: boolean;
+  /** Downloads answer `302` to a presigned URL of the bucket (`KILN_S3_REDIRECT=1`). */
+  readonly redirect: boolean;
 }
 
 export const KILN_CONFIG = Symbol('KILN_CONFIG');
@@ -102,6 +136,12 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     };
 
   const production = env.NODE_ENV === 'production';
+  const storage = read(
+    'KILN_STORAGE',
+    'local' as const,
+    (raw) => (raw === 'local' || raw === 's3' ? raw : undefined),
+    'local or s3',
+  );
   const config: KilnConfig = {
     port: read('PORT', 3000, int(0, 65535), 'a port number (0-65535)'),
     redisUrl: read(
@@ -110,6 +150,7 @@ export function loadConfig(env: Env = process.env): KilnConfig {
       (raw) => (/^rediss?:\/\//.test(raw) ? raw : undefined),
       'a redis:// or rediss:// URL',
     ),
+    redisSentinel: readSentinel(env, problems, read),
     localRedisUrl: read(
       'KILN_LOCAL_REDIS_URL',
       'redis://127.0.0.1:6379',
@@ -231,6 +272,15 @@ export function loadConfig(env: Env = process.env): KilnConfig {
     // levels under the repository root, where the dashboard's build lands (web/dist).
     webDir: resolve(env.KILN_WEB_DIR || join(__dirname, '..', '..', 'web', 'dist')),
     production,
+    storage,
+    s3: storage === 's3' ? readS3Settings(env, problems, read) : undefined,
+    cacheDir: resolve(env.KILN_CACHE_DIR || join(resolve(env.KILN_DATA_DIR || './data'), 'cache')),
+    cacheMaxBytes: read(
+      'KILN_CACHE_MAX_BYTES',
+      10 * 1024 ** 3,
+      int(1),
+      'a positive number of bytes',
+    ),
   };
   if (
     production &&
@@ -241,6 +291,71 @@ export function loadConfig(env: Env = process.env): KilnConfig {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `REDIS_SENTINELS` and `REDIS_SENTINEL_NAME`: both or neither. */
+function readSentinel(
+  env: Env,
+  problems: string[],
+  read: <T>(
+    name: string,
+    fallback: T,
+    parse: (raw: string) => T | undefined,
+    expected: string,
+  ) => T,
+): RedisSentinelTarget | undefined {
+  const sentinels = read(
+    'REDIS_SENTINELS',
+    undefined,
+    (raw) => {
+      const list = raw.split(',').map((entry) => /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry));
+      return list.every((match) => match !== null)
+        ? list.map((match) => ({ host: match[1], port: Number(match[2]) }))
+        : undefined;
+    },
+    'a comma-separated list of host:port',
+  );
+  const name = env.REDIS_SENTINEL_NAME ?? '';
+  if ((sentinels === undefined) !== (name === '')) {
+    if (!problems.some((p) => p.startsWith('REDIS_SENTINELS')))
+      problems.push('REDIS_SENTINELS and REDIS_SENTINEL_NAME must be set together');
+    return undefined;
+  }
+  return sentinels && { sentinels, name };
+}
+
+/** The `S3_*` variables; a missing bucket or half a key pair is a problem, not a default. */
+function readS3Settings(
+  env: Env,
+  problems: string[],
+  read: <T>(
+    name: string,
+    fallback: T,
+    parse: (raw: string) => T | undefined,
+    expected: string,
+  ) => T,
+): S3Settings {
+  const flag = (raw: string) => (raw === '1' || raw === '0' ? raw === '1' : undefined);
+  const bucket = env.S3_BUCKET ?? '';
+  if (bucket === '') problems.push('S3_BUCKET must be set when KILN_STORAGE=s3');
+  const accessKeyId = env.S3_ACCESS_KEY_ID ?? '';
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY ?? '';
+  if ((accessKeyId === '') !== (secretAccessKey === ''))
+    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  return {
+    endpoint: read(
+      'S3_ENDPOINT',
+      undefined,
+      (raw) => (/^https?:\/\/[^\s]+$/.test(raw) ? raw.replace(/\/$/, '') : undefined),
+      'an http:// or https:// URL',
+    ),
+    bucket,
+    region: env.S3_REGION || 'us-east-1',
+    credentials:
+      accessKeyId !== '' && secretAccessKey !== '' ? { accessKeyId, secretAccessKey } : undefined,
+    forcePathStyle: read('S3_FORCE_PATH_STYLE', false, flag, '0 or 1'),
+    redirect: read('KILN_S3_REDIRECT', false, flag, '0 or 1'),
+  };
 }
 
 /** In development a browser app on any local port may call the API. */

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisSentinelTarget } from '../config/kiln-config';
 import { redactUrl, RedisErrorLog } from './redis-error-log';
 
 /** How long a connection may take to say goodbye (QUIT) before it is cut. */
@@ -11,13 +12,35 @@ export class RedisConnections {
   /** Every Redis error of this process goes here: ours, and BullMQ's queue and worker. */
   readonly errorLog: RedisErrorLog;
 
-  constructor(readonly url: string) {
+  /**
+   * `url` is the Redis, or with `sentinel` what the sentinels' master is shown as in logs (its
+   * password and `rediss:` still apply: ioredis takes them for the master).
+   */
+  constructor(
+    readonly url: string,
+    private readonly sentinel?: RedisSentinelTarget,
+  ) {
     this.errorLog = new RedisErrorLog(redactUrl(url));
+  }
+
+  /** How ioredis reaches the master through the sentinels; undefined without them. */
+  private sentinelOptions(): RedisOptions | undefined {
+    if (!this.sentinel) return undefined;
+    const parsed = new URL(this.url);
+    return {
+      sentinels: this.sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+      name: this.sentinel.name,
+      password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+      username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+      tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    };
   }
 
   /** A new connection, named in `CLIENT LIST` as `kiln:{purpose}`. */
   create(purpose: string, options: RedisOptions = {}): Redis {
-    const client = new Redis(this.url, { connectionName: `kiln:${purpose}`, ...options });
+    const sentinel = this.sentinelOptions();
+    const named = { connectionName: `kiln:${purpose}`, ...options };
+    const client = sentinel ? new Redis({ ...sentinel, ...named }) : new Redis(this.url, named);
     client.on('error', this.errorLog.report);
     client.on('ready', this.errorLog.recovered);
     this.open.add(client);
@@ -27,7 +50,11 @@ export class RedisConnections {
 
   /** Options for BullMQ, which opens its own connections (blocking ones must not time out). */
   bullmqOptions(): ConnectionOptions {
-    return { url: this.url, maxRetriesPerRequest: null };
+    const sentinel = this.sentinelOptions();
+    // The same ioredis options; BullMQ's RedisOptions type comes from its own copy of ioredis.
+    return sentinel
+      ? ({ ...sentinel, maxRetriesPerRequest: null } as ConnectionOptions)
+      : { url: this.url, maxRetriesPerRequest: null };
   }
 
   /** Whether Redis answers right now (some connection is up): a shutdown waits on nothing else. */

@@ -9,7 +9,7 @@ import { redactUrl } from './redis-error-log';
 export interface LocatedRedis {
   url: string;
   /** Where it came from, for the start-up log line. */
-  source: 'REDIS_URL' | 'local' | 'embedded';
+  source: 'REDIS_URL' | 'local' | 'embedded' | 'sentinel';
   /** The embedded Redis's data folder. */
   dir?: string;
   /**
@@ -79,6 +79,8 @@ export function describeRedis(
   switch (located.source) {
     case 'REDIS_URL':
       return { level: 'log', message: `Redis: ${url}, from REDIS_URL; ${keys}` };
+    case 'sentinel':
+      return { level: 'log', message: `Redis: ${url}, through REDIS_SENTINELS; ${keys}` };
     case 'local':
       return {
         level: 'warn',

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
+import type { RedisSentinelTarget } from '../config/kiln-config';
 import { RedisConnections } from './redis-connections';
 import { RedisKeys } from './redis-keys';
 import { REDIS } from './redis.tokens';
@@ -13,8 +14,8 @@ import { REDIS } from './redis.tokens';
 export class RedisModule implements OnApplicationShutdown {
   constructor(@Inject(RedisConnections) private readonly connections: RedisConnections) {}
 
-  static forRoot(url: string, keyPrefix: string): DynamicModule {
-    const connections = new RedisConnections(url);
+  static forRoot(url: string, keyPrefix: string, sentinel?: RedisSentinelTarget): DynamicModule {
+    const connections = new RedisConnections(url, sentinel);
     return {
       module: RedisModule,
       providers: [

@@ -18,7 +18,7 @@ import {
   type ProcessStamp,
 } from './process-temp-folder';
 import { removeTree } from './remove-tree';
-import { Storage, StoredBlob } from './storage';
+import type { BlobSource, Storage, StoredBlob } from './storage';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -135,6 +135,17 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
     return join(this.blobsDir, hash.slice(0, 2), hash);
   }
 
+  async withLocalCopies<T>(
+    blobs: readonly string[],
+    use: (paths: string[]) => Promise<T>,
+  ): Promise<T> {
+    return use(blobs.map((sha256) => this.localPath(sha256)));
+  }
+
+  source(sha256: string): Promise<BlobSource> {
+    return Promise.resolve({ kind: 'file', path: this.localPath(sha256) });
+  }
+
   async size(sha256: string): Promise<number | undefined> {
     try {
       return (await stat(this.localPath(sha256))).size;
@@ -170,13 +181,13 @@ async function olderThan(path: string, cutoffMs: number): Promise<boolean> {
   }
 }
 
-async function hashFile(path: string): Promise<string> {
+export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-function checkedSha256(sha256: string): string {
+export function checkedSha256(sha256: string): string {
   const hash = sha256.toLowerCase();
   // Checked because the hash becomes a path: anything but 64 hex digits could walk out of the store.
   if (!SHA256_HEX.test(hash))

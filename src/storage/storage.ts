@@ -20,10 +20,25 @@ export interface Storage {
    * already hashed it while writing (uploads); otherwise the file is hashed here.
    */
   putFile(tempPath: string, sha256?: string): Promise<StoredBlob>;
-  /** A local path to read the blob from (the local store's own file). */
-  localPath(sha256: string): string;
+  /**
+   * Runs `use` with a local file for each blob, to read or hard-link from: the local store's own
+   * files, or (S3) copies fetched into this process's size-capped cache, kept there until `use`
+   * ends (then they may be evicted: link or copy what must stay).
+   */
+  withLocalCopies<T>(blobs: readonly string[], use: (paths: string[]) => Promise<T>): Promise<T>;
   /** Size in bytes, or undefined when the blob is missing. */
   size(sha256: string): Promise<number | undefined>;
+  /** How a download of the blob is answered (see BlobSource). */
+  source(sha256: string, download: { filename: string; contentType: string }): Promise<BlobSource>;
 }
+
+/**
+ * Where a download's bytes come from: a local file (sent with express's `sendFile`), a stream of
+ * an inclusive byte range from elsewhere, or a short-lived URL to send the client to.
+ */
+export type BlobSource =
+  | { kind: 'file'; path: string }
+  | { kind: 'stream'; open(range?: { start: number; end: number }): Promise<NodeJS.ReadableStream> }
+  | { kind: 'redirect'; url: string };
 
 export const STORAGE = Symbol('STORAGE');

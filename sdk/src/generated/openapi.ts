@@ -1042,6 +1042,15 @@ export interface operations {
           'application/json': string;
         };
       };
+      /** @description With `KILN_STORAGE=s3` and `KILN_S3_REDIRECT=1`: the bytes are at a presigned URL of the bucket, valid 5 minutes */
+      302: {
+        headers: {
+          /** @description The presigned URL */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description `If-None-Match` holds the current ETag: no body */
       304: {
         headers: {

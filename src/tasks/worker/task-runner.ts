@@ -140,17 +140,18 @@ export class TaskRunner {
       const folders =
         type === BENCH_STEP
           ? { inputDir: '', primary: '', outputsDir: '', workDir: '' }
-          : await layOutStepFolder((root = await this.storage.makeTempDir(`task-${taskId}-`)), {
-              files: asset.files.map((file) => ({
-                path: file.path,
-                source: this.storage.localPath(file.sha256),
-              })),
-              primary: asset.primary,
-              outputs: asset.outputs.map((output) => ({
-                path: output.name,
-                source: this.storage.localPath(output.sha256),
-              })),
-            });
+          : await this.storage.withLocalCopies(
+              [...asset.files.map((file) => file.sha256), ...asset.outputs.map((o) => o.sha256)],
+              async (paths) =>
+                layOutStepFolder((root = await this.storage.makeTempDir(`task-${taskId}-`)), {
+                  files: asset.files.map((file, i) => ({ path: file.path, source: paths[i] })),
+                  primary: asset.primary,
+                  outputs: asset.outputs.map((output, i) => ({
+                    path: output.name,
+                    source: paths[asset.files.length + i],
+                  })),
+                }),
+            );
       // One pool call runs every step, so the steps can share work (an image decodes once).
       await this.pool.run(
         { kind: asset.kind, steps, ...folders, options },

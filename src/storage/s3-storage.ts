@@ -1,0 +1,214 @@
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { KilnConfig, S3Settings } from '../config/kiln-config';
+import { BlobCache } from './blob-cache';
+import { checkedSha256, hashFile, LocalStorage } from './local-storage';
+import type { BlobSource, Storage, StoredBlob } from './storage';
+
+/** Parts of a multipart upload; files up to one part go in one PutObject. */
+const PART_BYTES = 8 * 1024 * 1024;
+/** Parts in flight at once per upload: memory is PART_BYTES × this. */
+const PARTS_IN_FLIGHT = 4;
+/** How long a presigned download URL works (KILN_S3_REDIRECT=1). */
+export const PRESIGNED_URL_SECONDS = 300;
+
+/** The bucket cannot be reached or used: start-up stops with this one line. */
+export class StorageUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+export function s3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    endpoint: settings.endpoint,
+    region: settings.region,
+    credentials: settings.credentials,
+    forcePathStyle: settings.forcePathStyle,
+    // Checksums only where S3 requires them: many S3-compatible servers do not read the
+    // aws-chunked trailers the SDK sends by default since 3.729.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Answers when the bucket is there and ours to use; else throws StorageUnavailableError. */
+export async function checkBucket(
+  settings: S3Settings,
+  client = s3Client(settings),
+): Promise<void> {
+  const where = `${settings.bucket} at ${settings.endpoint ?? `AWS S3 (${settings.region})`}`;
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: settings.bucket }), {
+      abortSignal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    const reason =
+      status === 404
+        ? 'no such bucket'
+        : status === 403 || status === 401
+          ? 'access denied (check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)'
+          : status !== undefined
+            ? `the server answered ${status}`
+            : error instanceof Error
+              ? `${error.name}: ${error.message}`
+              : String(error);
+    throw new StorageUnavailableError(`the bucket ${where} cannot be used: ${reason}`);
+  }
+}
+
+/**
+ * The Storage on an S3-compatible bucket: blobs at `blobs/sha256/<2 hex>/<64 hex>`. Temp files
+ * and step folders stay local (a LocalStorage on the data dir, used for nothing else); a blob
+ * read from here is fetched into the local BlobCache. An object appears only when its upload
+ * completes (S3 has no half-written object), and a failed multipart upload is aborted.
+ */
+export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
+  readonly client: S3Client;
+  readonly bucket: string;
+  readonly cache: BlobCache;
+  private readonly local: LocalStorage;
+
+  /** Whether stored files go into the cache (a process that runs tasks, not an `api`). */
+  private readonly keepStored: boolean;
+
+  constructor(
+    config: Pick<KilnConfig, 'dataDir' | 'cacheDir' | 'cacheMaxBytes'> & {
+      role?: KilnConfig['role'];
+    },
+    readonly settings: S3Settings,
+  ) {
+    this.keepStored = config.role !== undefined && config.role !== 'api';
+    this.client = s3Client(settings);
+    this.bucket = settings.bucket;
+    this.local = new LocalStorage(config);
+    this.cache = new BlobCache(config.cacheDir, config.cacheMaxBytes);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.local.onModuleInit();
+    await this.cache.open();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.local.onApplicationShutdown();
+    this.client.destroy();
+  }
+
+  /** The object key of a blob. */
+  key(sha256: string): string {
+    const hash = checkedSha256(sha256);
+    return `blobs/sha256/${hash.slice(0, 2)}/${hash}`;
+  }
+
+  tempPath(suffix?: string): string {
+    return this.local.tempPath(suffix);
+  }
+
+  makeTempDir(prefix: string): Promise<string> {
+    return this.local.makeTempDir(prefix);
+  }
+
+  removeTemp(path: string): Promise<void> {
+    return this.local.removeTemp(path);
+  }
+
+  async putFile(tempPath: string, sha256?: string): Promise<StoredBlob> {
+    const hash = sha256 === undefined ? await hashFile(tempPath) : checkedSha256(sha256);
+    const { size: bytes } = await stat(tempPath);
+    if ((await this.size(hash)) !== bytes)
+      await this.upload(this.key(hash), createReadStream(tempPath), bytes);
+    // A process that runs tasks keeps the bytes it just stored: its next task needs no fetch.
+    if (!(this.keepStored && (await this.cache.adopt(hash, tempPath, bytes))))
+      await rm(tempPath, { force: true });
+    return { sha256: hash, bytes };
+  }
+
+  /**
+   * Streams `body` to `key`, in parts when it is larger than one. On any failure the multipart
+   * upload is aborted (`leavePartsOnError: false`), so nothing is left in the bucket.
+   */
+  async upload(key: string, body: Readable, bytes?: number, signal?: AbortSignal): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes },
+      partSize: PART_BYTES,
+      queueSize: PARTS_IN_FLIGHT,
+      leavePartsOnError: false,
+    });
+    const abort = () => void upload.abort().catch(() => undefined);
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await upload.done();
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      body.destroy();
+    }
+  }
+
+  async withLocalCopies<T>(
+    blobs: readonly string[],
+    use: (paths: string[]) => Promise<T>,
+  ): Promise<T> {
+    return this.cache.holding(
+      blobs.map((sha256) => checkedSha256(sha256)),
+      (sha256) => this.read(sha256),
+      use,
+    );
+  }
+
+  async size(sha256: string): Promise<number | undefined> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(sha256) }),
+      );
+      return head.ContentLength;
+    } catch (error) {
+      if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)
+        return undefined;
+      throw error;
+    }
+  }
+
+  async source(
+    sha256: string,
+    download: { filename: string; contentType: string },
+  ): Promise<BlobSource> {
+    if (this.settings.redirect) {
+      const command = new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(sha256),
+        ResponseContentType: download.contentType,
+        ResponseContentDisposition: `inline; filename="${download.filename.replace(/["\\\r\n]/g, '_')}"`,
+      });
+      const url = await getSignedUrl(this.client, command, { expiresIn: PRESIGNED_URL_SECONDS });
+      return { kind: 'redirect', url };
+    }
+    return { kind: 'stream', open: (range) => this.read(sha256, range) };
+  }
+
+  /** The object's bytes, or an inclusive range of them, as a stream. */
+  async read(sha256: string, range?: { start: number; end: number }): Promise<Readable> {
+    const object = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(sha256),
+        Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+      }),
+    );
+    return object.Body as Readable; // in Node the SDK answers an IncomingMessage
+  }
+}
