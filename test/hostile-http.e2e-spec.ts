@@ -446,7 +446,7 @@ describe('Hostile HTTP: cut, stalled, oversized and odd requests', () => {
     (await connectFrom(ALLOWED_ORIGIN)).disconnect();
   });
 
-  it('documents the download answers (200, 206, 304, 404, 416) and the upload limits', async () => {
+  it('documents the download answers (200, 206, 302, 304, 404, 416) and the upload limits', async () => {
     /** The part of an OpenAPI operation this test reads. */
     interface Operation {
       description?: string;
@@ -461,6 +461,7 @@ describe('Hostile HTTP: cut, stalled, oversized and odd requests', () => {
     expect(Object.keys(download.responses).sort()).toEqual([
       '200',
       '206',
+      '302',
       '304',
       '401',
       '404',
