@@ -113,12 +113,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function loadConfig(env: Env = process.env): KilnConfig {
   const problems: string[] = [];
-  const read = <T>(
-    name: string,
-    fallback: T,
-    parse: (raw: string) => T | undefined,
-    expected: string,
-  ): T => {
+  const read: ReadVariable = (name, fallback, parse, expected) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = parse(raw);
@@ -293,16 +288,19 @@ export function loadConfig(env: Env = process.env): KilnConfig {
   return config;
 }
 
+/** Reads one variable: its parsed value, else `fallback` when unset; a bad value is a problem. */
+type ReadVariable = <T>(
+  name: string,
+  fallback: T,
+  parse: (raw: string) => T | undefined,
+  expected: string,
+) => T;
+
 /** `REDIS_SENTINELS` and `REDIS_SENTINEL_NAME`: both or neither. */
 function readSentinel(
   env: Env,
   problems: string[],
-  read: <T>(
-    name: string,
-    fallback: T,
-    parse: (raw: string) => T | undefined,
-    expected: string,
-  ) => T,
+  read: ReadVariable,
 ): RedisSentinelTarget | undefined {
   const sentinels = read(
     'REDIS_SENTINELS',
@@ -325,16 +323,7 @@ function readSentinel(
 }
 
 /** The `S3_*` variables; a missing bucket or half a key pair is a problem, not a default. */
-function readS3Settings(
-  env: Env,
-  problems: string[],
-  read: <T>(
-    name: string,
-    fallback: T,
-    parse: (raw: string) => T | undefined,
-    expected: string,
-  ) => T,
-): S3Settings {
+function readS3Settings(env: Env, problems: string[], read: ReadVariable): S3Settings {
   const flag = (raw: string) => (raw === '1' || raw === '0' ? raw === '1' : undefined);
   const bucket = env.S3_BUCKET ?? '';
   if (bucket === '') problems.push('S3_BUCKET must be set when KILN_STORAGE=s3');
