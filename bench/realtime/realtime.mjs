@@ -49,7 +49,7 @@ import {
 import { EventAudit, nowMs } from './event-audit.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
-const SEED_RUN = process.env.SEED_STACK_RUN ?? join(HERE, '../../../../shared/seed-stack/run.sh');
+const SEED_RUN = process.env.SEED_STACK_RUN ?? join(HERE, '../../../shared/seed-stack/run.sh');
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => {
@@ -481,6 +481,8 @@ async function seedRuns(results) {
       child.stdout.on('data', (chunk) => (out += chunk));
       child.stderr.on('data', (chunk) => (err += chunk));
       child.on('exit', (code) => resolve({ code, out, err }));
+      // Not there (no ../shared beside the clone): skipped with a note, as the README says.
+      child.on('error', (error) => resolve({ code: error.code, out: '', err: error.message }));
     });
     const json = line.out.trim().split('\n').pop();
     let seed;
