@@ -115,7 +115,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (!ids) return;
       for (const id of ids) {
         const socket = this.namespace.sockets.get(id);
-        if (socket) this.deliver(socket, message.event);
+        if (socket) for (const event of message.events) this.deliver(socket, event);
       }
     });
     this.subscriptions.onInterrupted((sessionIds) => {

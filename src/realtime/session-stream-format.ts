@@ -7,9 +7,11 @@
  *   `KILN_STREAM_MAX_EVENTS` entries (see SESSION_STREAM_EXACT_TRIM_BELOW), it expires
  *   `KILN_STREAM_TTL_S` after the last append. A client whose `lastEventId` is older than the
  *   oldest entry kept gets `resync` instead of a replay;
- * - the channel `RedisKeys.sessionChannel(sid)`: every appended event, in stream order, as
- *   `<id>\n<name>\n<payload json>` (so the script needs no JSON handling), and the control
- *   message SESSION_ENDED_MESSAGE on logout.
+ * - the channel `RedisKeys.sessionChannel(sid)`: the events of each save (one outbox script), in
+ *   stream order, as one message of `<id>\n<name>\n<payload json>` lines, three per event (so
+ *   the script needs no JSON handling; JSON text never holds a raw line break), and the control
+ *   message SESSION_ENDED_MESSAGE on logout. One message a save, not one an event: a burst of
+ *   progress costs Redis one PUBLISH and the API one message to read.
  */
 
 /**

@@ -97,16 +97,41 @@ describe('SessionStream (real Redis)', () => {
     });
   });
 
-  it('parses a channel message into the event with its stream id, and the logout control message', () => {
+  it('parses a channel message into its events with their stream ids, and the logout control message', () => {
     const data = JSON.stringify(payload(1));
     expect(SessionStream.parse(`1733050000000-3\ntask.queued\n${data}`)).toEqual({
-      type: 'event',
-      event: {
-        eventId: '1733050000000-3',
-        name: 'task.queued',
-        payload: { ...payload(1), eventId: '1733050000000-3' },
-      },
+      type: 'events',
+      events: [
+        {
+          eventId: '1733050000000-3',
+          name: 'task.queued',
+          payload: { ...payload(1), eventId: '1733050000000-3' },
+        },
+      ],
     });
+    const second = JSON.stringify({ ...payload(2), message: 'two\nlines' });
+    expect(
+      SessionStream.parse(
+        `1733050000000-3\ntask.queued\n${data}\n1733050000000-4\ntask.queued\n${second}`,
+      ),
+    ).toEqual({
+      type: 'events',
+      events: [
+        {
+          eventId: '1733050000000-3',
+          name: 'task.queued',
+          payload: { ...payload(1), eventId: '1733050000000-3' },
+        },
+        {
+          eventId: '1733050000000-4',
+          name: 'task.queued',
+          payload: { ...payload(2), message: 'two\nlines', eventId: '1733050000000-4' },
+        },
+      ],
+    });
+    expect(() => SessionStream.parse(`1-0\ntask.queued`)).toThrow(
+      'A session channel message ended mid-event',
+    );
     expect(SessionStream.parse('session-ended')).toEqual({ type: 'session-ended' });
     expect(() => SessionStream.parse(`1-0\ntask.exploded\n${data}`)).toThrow(
       'Unknown event "task.exploded" in a session stream',

@@ -19,7 +19,8 @@ import type { UnsentEvent } from './events/task-events';
  * ARGV: 1 record JSON, 2 task id, 3 createdAt ms, 4 `1` when the task is new, 5 queued set
  * move (`+` add, `-` remove, empty: none), 6 session channel, 7 stream max length, 8 stream TTL,
  * 9 event count n, then n pairs (name, payload JSON), then the asset field count m, then m pairs
- * (field, value). Answers the events' stream ids.
+ * (field, value). Answers the events' stream ids. The events go out on the channel as one message
+ * (session-stream-format.ts), so a save is one PUBLISH however many events it carries.
  */
 export const SAVE_TASK_LUA = `#!lua
 local n = tonumber(ARGV[9])
@@ -41,9 +42,13 @@ if ARGV[5] ~= '' then check(KEYS[3], 'zset') end
 if m > 0 then check(KEYS[5], 'hash') end
 
 local ids = {}
+local lines = {}
 for i = 1, n do
   ids[i] = redis.call('XADD', KEYS[4], 'MAXLEN', trim, ARGV[7], '*',
     '${SESSION_STREAM_NAME_FIELD}', ARGV[8 + 2 * i], '${SESSION_STREAM_DATA_FIELD}', ARGV[9 + 2 * i])
+  lines[3 * i - 2] = ids[i]
+  lines[3 * i - 1] = ARGV[8 + 2 * i]
+  lines[3 * i] = ARGV[9 + 2 * i]
 end
 redis.call('SET', KEYS[1], ARGV[1])
 if ARGV[4] == '1' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[2]) end
@@ -53,10 +58,10 @@ elseif ARGV[5] == '-' then
   redis.call('ZREM', KEYS[3], ARGV[2])
 end
 if m > 0 then redis.call('HSET', KEYS[5], unpack(ARGV, fieldsAt + 1, fieldsAt + 2 * m)) end
-for i = 1, n do
-  redis.call('PUBLISH', ARGV[6], ids[i] .. '\\n' .. ARGV[8 + 2 * i] .. '\\n' .. ARGV[9 + 2 * i])
+if n > 0 then
+  redis.call('PUBLISH', ARGV[6], table.concat(lines, '\\n'))
+  redis.call('EXPIRE', KEYS[4], ARGV[8])
 end
-if n > 0 then redis.call('EXPIRE', KEYS[4], ARGV[8]) end
 return ids
 `;
 

@@ -78,13 +78,13 @@ describe('TaskRepository: the outbox (real Redis)', () => {
     expect(await stream.readAfter(sessionId, '0')).toEqual([queuedEvent]);
     await settle();
     expect(channel.map((message) => SessionStream.parse(message))).toEqual([
-      { type: 'event', event: queuedEvent },
+      { type: 'events', events: [queuedEvent] },
     ]);
     expect(await redis.zrange(keys.userTasks(ownerId), 0, -1)).toEqual([id]);
     expect(await redis.ttl(keys.sessionStream(sessionId))).toBeGreaterThan(24 * 3600 - 10);
   });
 
-  it('keeps one session’s events in order when several tasks save at once: the channel carries the stream’s order', async () => {
+  it('keeps one session’s events in order when several tasks save at once: the channel carries the stream’s order, one message a save', async () => {
     const sessionId = fields().sessionId;
     const running = [1, 2, 3, 4, 5].map(() => Task.queue({ ...fields(), sessionId }, t0));
     await Promise.all(running.map((task) => tasks.save(task)));
@@ -106,8 +106,9 @@ describe('TaskRepository: the outbox (real Redis)', () => {
       ]),
     );
     await settle();
+    // One message a save, carrying that save's events.
     expect(channel.map((m) => SessionStream.parse(m))).toEqual(
-      events.slice(5).map((event) => ({ type: 'event', event })),
+      running.map((_, n) => ({ type: 'events', events: events.slice(5 + 2 * n, 7 + 2 * n) })),
     );
     for (const [n, task] of running.entries()) {
       expect(JSON.parse((await record(task.id)) ?? '{}')).toMatchObject({
