@@ -13,6 +13,7 @@ import {
   startKiln,
   waitFor,
 } from './support/kiln-app';
+import { stepOutputs, succeeded } from './support/task-events';
 
 const SPIDER = join(FIXTURES, 'mesh/obj/spider'); // spider.obj + spider.mtl + 5 JPEGs: 1368 triangles
 const BOX_TEXTURED = join(FIXTURES, 'mesh/gltf/BoxTextured.glb'); // 12 triangles, 1 texture
@@ -112,18 +113,10 @@ describe('3D models: upload, process on workers, download the five outputs', () 
       const [asset] = body.assets as Array<{ id: string; taskId: string; kind: string }>;
       expect(asset.kind).toBe('mesh');
 
-      const done = await waitFor(
-        'task.succeeded',
-        () => events.find((e) => e.name === 'task.succeeded' && e.payload.taskId === asset.taskId),
-        50_000,
-      );
+      const done = await succeeded(events, asset.taskId, 50_000);
       expect(done.payload.outputs).toEqual(MESH_OUTPUTS);
       // Each step reported as it ended, in the pipeline's order.
-      expect(
-        events
-          .filter((e) => e.name === 'task.progress' && e.payload.outputs)
-          .map((e) => [e.payload.step, e.payload.outputs]),
-      ).toEqual([
+      expect(stepOutputs(events, asset.taskId)).toEqual([
         ['inspect', ['metadata.json']],
         ['convert', ['model.glb']],
         ['optimize', ['model.web.glb']],

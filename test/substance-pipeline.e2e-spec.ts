@@ -9,8 +9,8 @@ import {
   connectRealtime,
   signUp,
   startKiln,
-  waitFor,
 } from './support/kiln-app';
+import { stepOutputs, succeeded } from './support/task-events';
 import { asUser } from './support/task-http';
 
 const SUBSTANCE = join(FIXTURES, 'substance');
@@ -51,17 +51,9 @@ describe('Substance archives: upload an .sbsar, inspect and render it on workers
       const [asset] = body.assets as UploadedAsset[];
       expect(asset.kind).toBe('substance');
 
-      const done = await waitFor(
-        'task.succeeded',
-        () => events.find((e) => e.name === 'task.succeeded' && e.payload.taskId === asset.taskId),
-        50_000,
-      );
+      const done = await succeeded(events, asset.taskId, 50_000);
       expect(done.payload.outputs).toEqual(SUBSTANCE_OUTPUTS);
-      expect(
-        events
-          .filter((e) => e.name === 'task.progress' && e.payload.outputs)
-          .map((e) => [e.payload.step, e.payload.outputs]),
-      ).toEqual([
+      expect(stepOutputs(events, asset.taskId)).toEqual([
         ['inspect', ['metadata.json']],
         ['render', ['thumbnail.png']],
       ]);

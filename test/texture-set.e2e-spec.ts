@@ -9,8 +9,8 @@ import {
   connectRealtime,
   signUp,
   startKiln,
-  waitFor,
 } from './support/kiln-app';
+import { stepOutputs, succeeded } from './support/task-events';
 import { normalsFromHeight } from './support/normal-maps';
 import { writeZip } from './support/zip-writer';
 import { asUser } from './support/task-http';
@@ -78,17 +78,9 @@ describe('Texture sets: a zip of PBR maps, or loose maps of one prefix, become o
       expect(body.assets).toHaveLength(1);
       const [asset] = body.assets as Array<{ id: string; taskId: string; kind: string }>;
       expect(asset.kind).toBe('texture-set');
-      const done = await waitFor(
-        'task.succeeded',
-        () => events.find((e) => e.name === 'task.succeeded' && e.payload.taskId === asset.taskId),
-        60_000,
-      );
+      const done = await succeeded(events, asset.taskId, 60_000);
       expect(done.payload.outputs).toEqual(TEXTURE_SET_OUTPUTS);
-      expect(
-        events
-          .filter((e) => e.name === 'task.progress' && e.payload.outputs)
-          .map((e) => [e.payload.step, e.payload.outputs]),
-      ).toEqual([
+      expect(stepOutputs(events, asset.taskId)).toEqual([
         ['inspect', ['metadata.json']],
         ['pack', ['orm.png', 'normal.png']],
         [
