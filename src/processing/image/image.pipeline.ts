@@ -1,3 +1,4 @@
+import { runPipelineStep } from '../pipeline-step';
 import { stepRunners } from '../pipelines';
 import { primaryPath } from '../step-folder';
 import { parseStepOptions, pickStepOptions } from '../step-options';
@@ -80,18 +81,11 @@ export async function runImagePipeline(
   // allSettled, not all: every step has finished writing (and handing over) before a failure is
   // answered.
   const settled = await Promise.allSettled(
-    runners.map(async ([step, run], index) => {
-      try {
-        const result = await run(
-          { ...request, step, options: pickStepOptions(step, request.options) },
-          { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
-          source,
-        );
-        await ctx.stepDone(index, result);
-      } catch (error) {
-        throw new StepFailedError(step, error);
-      }
-    }),
+    runners.map(([step, run], index) =>
+      runPipelineStep(request, ctx, index, step, (stepRequest, stepCtx) =>
+        run(stepRequest, stepCtx, source),
+      ),
+    ),
   );
   const failed = settled.find((outcome) => outcome.status === 'rejected');
   if (failed) throw failed.reason;

@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { writeOutputAtomically } from '../atomic-output';
 import { PIPELINES, stepNotSupported } from '../pipelines';
+import { runPipelineStep } from '../pipeline-step';
 import { earlierOutput } from '../step-folder';
-import { pickStepOptions } from '../step-options';
-import { StepFailedError } from '../step-outcome';
 import type {
   PipelineContext,
   PipelineRequest,
@@ -50,19 +49,18 @@ export async function runMeshPipeline(
   const steps = [...request.steps].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const run = new MeshRun(request, ctx.signal);
   for (const step of steps) {
-    const index = request.steps.indexOf(step);
-    const progress: ProgressReporter = (fraction) => ctx.progress(index, fraction);
-    try {
-      progress(0);
-      const result = await run.step(
-        { ...request, step, options: pickStepOptions(step, request.options) },
-        progress,
-      );
-      ctx.signal.throwIfAborted();
-      await ctx.stepDone(index, result);
-    } catch (error) {
-      throw new StepFailedError(step, error);
-    }
+    await runPipelineStep(
+      request,
+      ctx,
+      request.steps.indexOf(step),
+      step,
+      async (stepRequest, stepCtx) => {
+        stepCtx.progress(0);
+        const result = await run.step(stepRequest, stepCtx.progress);
+        ctx.signal.throwIfAborted();
+        return result;
+      },
+    );
   }
 }
 

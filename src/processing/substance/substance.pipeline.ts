@@ -1,6 +1,5 @@
+import { runPipelineStep } from '../pipeline-step';
 import { stepRunners } from '../pipelines';
-import { pickStepOptions } from '../step-options';
-import { StepFailedError } from '../step-outcome';
 import type {
   PipelineContext,
   PipelineRequest,
@@ -40,16 +39,9 @@ export async function runSubstancePipeline(
   let source: SbsarSource | undefined;
   for (const [index, [step, run]] of runners.entries()) {
     ctx.signal.throwIfAborted();
-    try {
-      source ??= await openSbsarSource(request);
-      const result = await run(
-        { ...request, step, options: pickStepOptions(step, request.options) },
-        { signal: ctx.signal, progress: (f) => ctx.progress(index, f) },
-        source,
-      );
-      await ctx.stepDone(index, result);
-    } catch (error) {
-      throw new StepFailedError(step, error);
-    }
+    // The archive opens within the first step: a bad one fails as that step.
+    await runPipelineStep(request, ctx, index, step, async (stepRequest, stepCtx) =>
+      run(stepRequest, stepCtx, (source ??= await openSbsarSource(request))),
+    );
   }
 }

@@ -1,6 +1,5 @@
-import { stepNotSupported } from '../pipelines';
-import { pickStepOptions } from '../step-options';
-import { StepFailedError } from '../step-outcome';
+import { runPipelineStep } from '../pipeline-step';
+import { stepRunners } from '../pipelines';
 import type {
   PipelineContext,
   PipelineRequest,
@@ -33,18 +32,9 @@ export async function runTextureSetPipeline(
   request: PipelineRequest,
   ctx: PipelineContext,
 ): Promise<void> {
-  for (const [index, step] of request.steps.entries()) {
-    const run = TEXTURE_SET_STEPS[step];
-    if (!run) throw stepNotSupported(request.kind, step);
+  const runners = stepRunners(request.kind, request.steps, TEXTURE_SET_STEPS);
+  for (const [index, [step, run]] of runners.entries()) {
     ctx.signal.throwIfAborted();
-    try {
-      const result = await run(
-        { ...request, step, options: pickStepOptions(step, request.options) },
-        { signal: ctx.signal, progress: (fraction) => ctx.progress(index, fraction) },
-      );
-      await ctx.stepDone(index, result);
-    } catch (error) {
-      throw new StepFailedError(step, error);
-    }
+    await runPipelineStep(request, ctx, index, step, run);
   }
 }
