@@ -55,16 +55,19 @@ export class TaskRunner {
   ) {}
 
   async run(taskId: string, attempt: AttemptInfo): Promise<void> {
-    const task = await this.tasks.load(taskId);
-    if (!task) throw new UnrecoverableError(`Task ${taskId} does not exist`);
-    // Cancelled, or a job run again after its task ended (re-added by the start-up check in a
-    // race with the end): nothing to do.
-    if (isFinal(task.state)) return;
+    // Watched first, then the marker read: a request made while the job changed hands is seen
+    // by one of the two. The marker and the task are read in one round trip.
     const cancel = this.cancels.watch(taskId);
     try {
-      // Watched first, then the marker read: a request made while the job changed hands is seen
-      // by one of the two.
-      if (await this.cancelRequests.isRequested(taskId)) {
+      const [task, cancelRequested] = await Promise.all([
+        this.tasks.load(taskId),
+        this.cancelRequests.isRequested(taskId),
+      ]);
+      if (!task) throw new UnrecoverableError(`Task ${taskId} does not exist`);
+      // Cancelled, or a job run again after its task ended (re-added by the start-up check in a
+      // race with the end): nothing to do.
+      if (isFinal(task.state)) return;
+      if (cancelRequested) {
         await this.endCancelled(task);
         return;
       }
