@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
    Plain JavaScript run by node without a compile step: values from JSON, IPC and sockets are
    untyped (`any`) to the type-aware rules, which are meant for the TypeScript sources. */
 // Issue 17's speed check: the same work with KILN_STORAGE=local and KILN_STORAGE=s3 (against a
@@ -10,7 +10,7 @@
 //                             [--trace dir] [--cpu-prof dir]
 //
 // --base-main: a third store, s3 on another build (an A/B of two builds in one run).
-// --trace: each S3 command as Kiln's SDK sees it (lib/s3-trace.cjs) and each request as s3rver
+// --trace: each S3 command as Kiln's SDK sees it (lib/s3-trace.mjs) and each request as s3rver
 //          serves it (lib/s3rver-process.mjs), as JSON lines in dir, with a summary per command.
 // --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir.
 import { fork } from 'node:child_process';
@@ -18,7 +18,7 @@ import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Redis from 'ioredis';
 import { connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import { cpuWindow, redisPid } from './lib/cpu.mjs';
@@ -41,7 +41,7 @@ const TRACE_DIR = argValue('--trace');
 const CPU_PROF_DIR = argValue('--cpu-prof');
 const TARGET_RATIO = 1.3;
 const S3RVER = fileURLToPath(new URL('./lib/s3rver-process.mjs', import.meta.url));
-const S3_TRACE = fileURLToPath(new URL('./lib/s3-trace.cjs', import.meta.url));
+const S3_TRACE = fileURLToPath(new URL('./lib/s3-trace.mjs', import.meta.url));
 
 function argValue(name) {
   const i = process.argv.indexOf(name);
@@ -150,9 +150,15 @@ await withCleanup(async (onCleanup) => {
       dataDir: join(work, name),
       env: { ...env, ...(trace ? { S3_TRACE_FILE: trace } : {}) },
       nodeArgs: [
-        ...(trace ? ['--require', S3_TRACE] : []),
+        ...(trace ? ['--import', pathToFileURL(S3_TRACE).href] : []),
         ...(CPU_PROF_DIR
-          ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF_DIR), '--cpu-prof-name', `${name}.cpuprofile`]
+          ? [
+              '--cpu-prof',
+              '--cpu-prof-dir',
+              resolve(CPU_PROF_DIR),
+              '--cpu-prof-name',
+              `${name}.cpuprofile`,
+            ]
           : []),
       ],
       ...(main ? { main } : {}),
@@ -180,11 +186,11 @@ await withCleanup(async (onCleanup) => {
     const t0 = performance.now();
     const response = await upload(kiln.baseUrl, user.token, [{ path, filename }], {
       agent: freshConnections,
-    }).catch(
-      (error) => {
-        throw new Error(`upload failed (${error.message}); Kiln said:\n${kiln.output().slice(-3000)}`);
-      },
-    );
+    }).catch((error) => {
+      throw new Error(
+        `upload failed (${error.message}); Kiln said:\n${kiln.output().slice(-3000)}`,
+      );
+    });
     const { taskId } = expectStatus(response, 201, 'upload').assets[0];
     const done = await socket.waitFor(
       (e) =>
@@ -254,7 +260,10 @@ await withCleanup(async (onCleanup) => {
     }
   }
   console.log(
-    table(['POST → task.succeeded, median', 'local', 's3 (s3rver)', 'ratio', 'target', 'met'], rows),
+    table(
+      ['POST → task.succeeded, median', 'local', 's3 (s3rver)', 'ratio', 'target', 'met'],
+      rows,
+    ),
   );
   const cpuRows = [];
   for (const kind of ['large', 'small']) {
@@ -269,16 +278,17 @@ await withCleanup(async (onCleanup) => {
       ]);
     }
   }
-  console.log(
-    table(['CPU a task', 'Kiln ms', 's3rver ms', 'foreign CPU, median'], cpuRows),
-  );
+  console.log(table(['CPU a task', 'Kiln ms', 's3rver ms', 'foreign CPU, median'], cpuRows));
   if (TRACE_DIR) {
     for (const name of names.filter((n) => n !== 'local')) {
       console.log(`\nS3 commands as Kiln (${name}) sees them:`);
       console.log(
         table(
           ['command', 'n', 'median ms', 'max ms', 'total ms'],
-          summarize(readLines(traceFile(name)), (l) => `${l.command}${l.status === 'ok' ? '' : ` (${l.status})`}`),
+          summarize(
+            readLines(traceFile(name)),
+            (l) => `${l.command}${l.status === 'ok' ? '' : ` (${l.status})`}`,
+          ),
         ),
       );
     }

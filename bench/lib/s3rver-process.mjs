@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
    Plain JavaScript run by node without a compile step: values from IPC are untyped (`any`) to
    the type-aware rules, which are meant for the TypeScript sources. */
 // An s3rver in a process of its own (forked by s3-storage.mjs), so its CPU is measured apart from

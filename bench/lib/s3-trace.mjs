@@ -1,10 +1,13 @@
-// Preloaded into Kiln with --require by s3-storage.mjs --trace: every S3 command the SDK sends
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return --
+   Plain JavaScript run by node without a compile step: SDK values are untyped (`any`) to the
+   type-aware rules, which are meant for the TypeScript sources. */
+// Preloaded into Kiln with --import by s3-storage.mjs --trace: every S3 command the SDK sends
 // (HeadObject, PutObject, UploadPart, GetObject...) is appended to S3_TRACE_FILE as a JSON line
-// with its start and duration as the client sees them. It changes nothing in the app.
-'use strict';
-const { appendFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
-const { join } = require('node:path');
+// with its start and duration as the client sees them. It changes nothing in the app. The SDK is
+// CommonJS: patching the class from here patches the one dist/ requires.
+import { appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const file = process.env.S3_TRACE_FILE;
 const fromApp = createRequire(join(process.cwd(), 'package.json'));
