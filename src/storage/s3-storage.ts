@@ -10,7 +10,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { KilnConfig, S3Settings } from '../config/kiln-config';
@@ -25,6 +25,8 @@ import type { BlobSource, Storage, StoredBlob } from './storage';
  * parts, then their concatenation). Larger files go in parts, several in flight.
  */
 export const SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
+/** Files up to this size are read whole and sent as one buffer (a small task's PNG, its outputs). */
+const BUFFERED_PUT_MAX_BYTES = 1024 * 1024;
 /** Attempts at a streamed PutObject: the SDK retries no streamed body (it cannot rewind one). */
 const PUT_ATTEMPTS = 3;
 /** Parts of a multipart upload (files over SINGLE_PUT_MAX_BYTES, or of unknown size). */
@@ -157,6 +159,15 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
    * a fresh read of the file.
    */
   async putObjectFrom(key: string, path: string, bytes: number): Promise<void> {
+    if (bytes <= BUFFERED_PUT_MAX_BYTES) {
+      // Read at once (the SDK then retries it itself): a streamed body costs more round trips
+      // through the thread pool and more socket writes than a small file's worth of memory.
+      const body = await readFile(path);
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes }),
+      );
+      return;
+    }
     for (let attempt = 1; ; attempt++) {
       const body = createReadStream(path);
       // The SDK pipes the body with no error listener: a read error would be thrown uncaught.
