@@ -2,6 +2,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -9,14 +10,31 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { KilnConfig, S3Settings } from '../config/kiln-config';
 import { BlobCache } from './blob-cache';
 import { checkedSha256, hashFile, LocalStorage } from './local-storage';
 import type { BlobSource, Storage, StoredBlob } from './storage';
 
-/** Parts of a multipart upload; files up to one part go in one PutObject. */
+/**
+ * Files up to this size go in one PutObject streamed from disk: one request, no part held in
+ * memory, and no multipart upload that a crash could leave behind. Against s3rver a 35 MB file
+ * takes a third of the time of a multipart upload, which writes and MD5s every byte twice (the
+ * parts, then their concatenation). Larger files go in parts, several in flight.
+ */
+export const SINGLE_PUT_MAX_BYTES = 64 * 1024 * 1024;
+/** Files up to this size are read whole and sent as one buffer (a small task's PNG, its outputs). */
+const BUFFERED_PUT_MAX_BYTES = 1024 * 1024;
+/**
+ * Read size of a streamed PutObject: 1 MiB chunks halve Kiln's CPU for a 35 MB PUT (51 vs 119 ms
+ * with the default 64 KiB: fewer reads, socket writes and event-loop turns).
+ */
+const STREAMED_PUT_CHUNK_BYTES = 1024 * 1024;
+/** Attempts at a streamed PutObject: the SDK retries no streamed body (it cannot rewind one). */
+const PUT_ATTEMPTS = 3;
+/** Parts of a multipart upload (files over SINGLE_PUT_MAX_BYTES, or of unknown size). */
 const PART_BYTES = 8 * 1024 * 1024;
 /** Parts in flight at once per upload: memory is PART_BYTES × this. */
 const PARTS_IN_FLIGHT = 4;
@@ -129,12 +147,53 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
   async putFile(tempPath: string, sha256?: string): Promise<StoredBlob> {
     const hash = sha256 === undefined ? await hashFile(tempPath) : checkedSha256(sha256);
     const { size: bytes } = await stat(tempPath);
-    if ((await this.size(hash)) !== bytes)
-      await this.upload(this.key(hash), createReadStream(tempPath), bytes);
+    if ((await this.size(hash)) !== bytes) {
+      if (bytes <= SINGLE_PUT_MAX_BYTES) await this.putObjectFrom(this.key(hash), tempPath, bytes);
+      else await this.upload(this.key(hash), createReadStream(tempPath), bytes);
+    }
     // A process that runs tasks keeps the bytes it just stored: its next task needs no fetch.
     if (!(this.keepStored && (await this.cache.adopt(hash, tempPath, bytes))))
       await rm(tempPath, { force: true });
     return { sha256: hash, bytes };
+  }
+
+  /**
+   * Streams the file at `path` (`bytes` long) to `key` in one PutObject. A failed request leaves no
+   * object on S3 and MinIO, which store a PUT only once all its bytes arrived (s3rver, a test
+   * server, keeps what came); a transient failure (5xx, a dropped connection) is tried again from
+   * a fresh read of the file.
+   */
+  async putObjectFrom(key: string, path: string, bytes: number): Promise<void> {
+    if (bytes <= BUFFERED_PUT_MAX_BYTES) {
+      // Read at once (the SDK then retries it itself): a streamed body costs more round trips
+      // through the thread pool and more socket writes than a small file's worth of memory.
+      const body = await readFile(path);
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes }),
+      );
+      return;
+    }
+    for (let attempt = 1; ; attempt++) {
+      const body = createReadStream(path, { highWaterMark: STREAMED_PUT_CHUNK_BYTES });
+      // The SDK pipes the body with no error listener: a read error would be thrown uncaught.
+      // It aborts the request instead.
+      const readFailed = new AbortController();
+      body.once('error', (error) => readFailed.abort(error));
+      try {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes }),
+          { abortSignal: readFailed.signal },
+        );
+        return;
+      } catch (error) {
+        const refused =
+          error instanceof S3ServiceException && (error.$metadata.httpStatusCode ?? 500) < 500;
+        if (attempt >= PUT_ATTEMPTS || refused || readFailed.signal.aborted) throw error;
+        await sleep(100 * attempt);
+      } finally {
+        body.destroy();
+      }
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3ServiceException } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -151,7 +151,7 @@ describe.each(implementations)('The Storage contract: %s', (name, make) => {
     expect(await subject.stored()).toEqual([first.sha256]);
   });
 
-  it('streams a file of several parts (20 MiB) whole, and serves any byte range of it', async () => {
+  it('stores a 20 MiB file whole, and serves any byte range of it', async () => {
     const bytes = randomBytes(20 * 1024 * 1024);
     const blob = await storage.putFile(await tempWith(bytes));
     const source = await storage.source(blob.sha256, {
@@ -184,12 +184,17 @@ describe.each(implementations)('The Storage contract: %s', (name, make) => {
   });
 });
 
-describe('S3Storage uploads that fail', () => {
+describe('S3Storage uploads: one streamed request, or parts, and what a failure leaves', () => {
   let dataDir: string;
   let storage: S3Storage;
   const sent: string[] = [];
 
+  /** Fails the next `count` PutObject requests the way a busy S3 does (503 SlowDown). */
+  let slowDowns = 0;
+
   beforeEach(async () => {
+    sent.length = 0;
+    slowDowns = 0;
     dataDir = await mkdtemp(join(tmpdir(), 'kiln-s3-abort-'));
     storage = new S3Storage(
       { dataDir, cacheDir: join(dataDir, 'cache'), cacheMaxBytes: 1024 ** 2 },
@@ -202,9 +207,71 @@ describe('S3Storage uploads that fail', () => {
       },
       { step: 'initialize' },
     );
+    storage.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutObjectCommand' && slowDowns > 0) {
+          slowDowns--;
+          throw new S3ServiceException({
+            name: 'SlowDown',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 503 },
+            message: 'Please reduce your request rate.',
+          });
+        }
+        return result;
+      },
+      { step: 'deserialize' },
+    );
     await storage.onModuleInit();
   });
+
+  async function listed(): Promise<Array<{ key: string; bytes: number }>> {
+    const { Contents } = await storage.client.send(
+      new ListObjectsV2Command({ Bucket: s3.settings.bucket }),
+    );
+    return (Contents ?? []).map((object) => ({ key: object.Key!, bytes: object.Size! }));
+  }
+
+  it('stores a file of several parts (20 MiB) in one PutObject streamed from disk', async () => {
+    const bytes = randomBytes(20 * 1024 * 1024);
+    const temp = storage.tempPath('.bin');
+    await writeFile(temp, bytes);
+
+    const blob = await storage.putFile(temp);
+
+    expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
+    expect(await listed()).toEqual([{ key: storage.key(blob.sha256), bytes: bytes.length }]);
+    const copy = await storage.withLocalCopies([blob.sha256], ([path]) => readFile(path));
+    expect(copy.equals(bytes)).toBe(true);
+  });
+
+  it('tries a PutObject the server failed again, from a fresh read of the file', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024);
+    const temp = storage.tempPath('.bin');
+    await writeFile(temp, bytes);
+    slowDowns = 1;
+
+    const blob = await storage.putFile(temp);
+
+    expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand', 'PutObjectCommand']);
+    expect(await listed()).toEqual([{ key: storage.key(blob.sha256), bytes: bytes.length }]);
+    const copy = await storage.withLocalCopies([blob.sha256], ([path]) => readFile(path));
+    expect(copy.equals(bytes)).toBe(true);
+  });
+
+  it('fails a PutObject whose file cannot be read, without an uncaught error, leaving no object', async () => {
+    const missing = join(dataDir, 'gone.bin');
+
+    await expect(
+      storage.putObjectFrom('blobs/sha256/bb/' + 'b'.repeat(64), missing, 1024),
+    ).rejects.toThrow();
+
+    expect(await listed()).toEqual([]);
+  });
   afterEach(async () => {
+    for (const { key } of await listed())
+      await storage.client.send(new DeleteObjectCommand({ Bucket: s3.settings.bucket, Key: key }));
     await storage.onApplicationShutdown();
     await rm(dataDir, { recursive: true, force: true });
   });
