@@ -7,7 +7,7 @@
 // the same run, interleaved. Every socket event is audited: each session must get exactly one
 // queued, one started, ≥0 progress and one succeeded per task of its own, and nothing else.
 //
-//   node bench/throughput.mjs [--rounds 3] [--tasks 300]
+//   node bench/throughput.mjs [--rounds 3] [--tasks 300] [--main other/dist/main.js]
 import { fork } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -40,6 +40,8 @@ const TARGET_RATIO = 0.8;
 const PHASE_TIMEOUT_MS = 120_000;
 /** Kiln's KILN_WORKER_CONCURRENCY; by default unset (= cores), as the target asks. */
 const KILN_CONCURRENCY = argValue('--kiln-concurrency');
+/** Another build's main.js (an A/B of two builds, one run each), else this checkout's dist/. */
+const KILN_MAIN = argValue('--main');
 
 function argValue(name) {
   const i = process.argv.indexOf(name);
@@ -72,6 +74,7 @@ const result = await withCleanup(async (onCleanup) => {
     keyPrefix,
     dataDir: join(work, 'data'),
     env: KILN_CONCURRENCY ? { KILN_WORKER_CONCURRENCY: KILN_CONCURRENCY } : {},
+    ...(KILN_MAIN ? { main: KILN_MAIN } : {}),
   });
   let memory;
   onCleanup(async () => {

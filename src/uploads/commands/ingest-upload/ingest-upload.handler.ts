@@ -21,7 +21,8 @@ import {
   type UploadItem,
 } from '../../grouping/asset-grouping';
 import { ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
-import { ingestMultipart } from '../../multipart-ingest';
+import { ConcurrencyGate } from '../../concurrency-gate';
+import { ingestMultipart, type IngestedFile } from '../../multipart-ingest';
 import {
   BadUploadError,
   CompanionWithoutModelError,
@@ -34,6 +35,14 @@ import { IngestUploadCommand } from './ingest-upload.command';
 
 /** Most files one request may carry. */
 export const MAX_FILES_PER_UPLOAD = 100;
+
+/**
+ * Uploads whose bodies have arrived that are sniffed, stored and started at once. The rest wait
+ * their turn: a hundred uploads arriving together otherwise all advance a step in every turn of
+ * the event loop, and every other request (a `GET /tasks/:id`) waits behind all of them (issue
+ * 11 §6, docs/performance.md). Their bodies are not held back: a slow client would hold a slot.
+ */
+export const UPLOAD_STORE_SLOTS = 4;
 
 /** A file of the upload in a temp file, hashed and sniffed: one sent loose, or a zip's entry. */
 interface StagedFile extends GroupableFile {
@@ -59,6 +68,8 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
     @Inject(ASSET_GROUPINGS_TOKEN) private readonly groupings: readonly AssetGrouping[],
   ) {}
 
+  private readonly storing = new ConcurrencyGate(UPLOAD_STORE_SLOTS);
+
   async execute({ request, ownerId, sessionId }: IngestUploadCommand): Promise<UploadResultView> {
     const received = await ingestMultipart(
       request,
@@ -71,6 +82,15 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
       () => this.storage.tempPath('.upload'),
       (path) => this.storage.removeTemp(path),
     );
+    return this.storing.run(() => this.admit(received, ownerId, sessionId));
+  }
+
+  /** The received files sniffed, grouped and stored, with a task each; every temp file removed. */
+  private async admit(
+    received: readonly IngestedFile[],
+    ownerId: string,
+    sessionId: string,
+  ): Promise<UploadResultView> {
     // Every temp file this upload made; a stored one was moved away already, so removing is a no-op.
     const temps = received.map((file) => file.tempPath);
     try {
