@@ -21,6 +21,7 @@ import type { KilnError } from '../../../errors/kiln-error';
 import { RedisConnections } from '../../../redis/redis-connections';
 import { RedisKeys } from '../../../redis/redis-keys';
 import { RedisModule } from '../../../redis/redis.module';
+import { STORAGE, type Storage } from '../../../storage/storage';
 import { StorageModule } from '../../../storage/storage.module';
 import { GetTaskQuery } from '../../../tasks/queries/get-task/get-task.query';
 import { TASK_QUEUE } from '../../../tasks/queue/task-queue.constants';
@@ -28,7 +29,7 @@ import { TasksModule } from '../../../tasks/tasks.module';
 import type { AssetGrouping } from '../../grouping/asset-grouping';
 import { ASSET_GROUPINGS, ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
 import { IngestUploadCommand } from './ingest-upload.command';
-import { IngestUploadHandler } from './ingest-upload.handler';
+import { IngestUploadHandler, UPLOAD_STORE_SLOTS } from './ingest-upload.handler';
 
 const PNG = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
 const JPEG = readFileSync(join(FIXTURES, 'image/Collada_Sample.jpg'));
@@ -198,6 +199,39 @@ describe('IngestUploadHandler (real Redis, real storage, real task start)', () =
       });
     }
     expect(await leftBehind()).toMatchObject({ temp: [], blobs: 3, jobs: 3 });
+  });
+
+  it(`stores at most ${UPLOAD_STORE_SLOTS} received uploads at once, the others in turn, and takes them all`, async () => {
+    // The real storage, watched: how many uploads are storing at the same moment. Each store
+    // takes 50 ms longer, so uploads that were let through together are seen together.
+    const storage = moduleRef.get<Storage>(STORAGE);
+    const putFile = storage.putFile.bind(storage);
+    let storing = 0;
+    let most = 0;
+    storage.putFile = async (...args) => {
+      most = Math.max(most, ++storing);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return await putFile(...args);
+      } finally {
+        storing -= 1;
+      }
+    };
+    try {
+      const images = Array.from({ length: 12 }, (_, n) =>
+        Buffer.concat([PNG, Buffer.from(`\0${n}`)]),
+      );
+      const results = await Promise.all(
+        images.map((data, n) => upload({ filename: `logo-${n}.png`, data })),
+      );
+      expect(most).toBe(UPLOAD_STORE_SLOTS);
+      expect(results.map((result) => result.assets.map((asset) => asset.sha256))).toEqual(
+        images.map((data) => [sha256(data)]),
+      );
+      expect((await leftBehind()).temp).toEqual([]);
+    } finally {
+      storage.putFile = putFile;
+    }
   });
 
   it('refuses an upload whose third file of five is not a supported kind, leaving no temp file, blob, asset or task', async () => {
