@@ -23,6 +23,7 @@ import { call, connectSocket, expectStatus, signUp, upload } from './lib/client.
 import Redis from 'ioredis';
 import { cpuWindow, redisPid } from './lib/cpu.mjs';
 import {
+  argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
@@ -51,11 +52,6 @@ const IDLE_SECONDS = Math.max(4, Math.round(LOADED_SECONDS / 2));
 const REPEATS = Number(argValue('--repeats') ?? 2);
 const CALLERS = 4;
 const TARGET_P99_MS = 50;
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 const buildAtStart = buildInfo();

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import {
+  argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
@@ -31,11 +32,6 @@ import { fmt, summarize, table } from './lib/stats.mjs';
 const ROUNDS = Number(argValue('--rounds') ?? 7);
 const SIZE = 4096;
 const TARGET_RATIO = 1.1; // issue 11: ≤ 1.1× bare
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 const buildAtStart = buildInfo();

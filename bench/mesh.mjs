@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import {
+  argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
@@ -34,11 +35,6 @@ import { fmt, summarize, table } from './lib/stats.mjs';
 const ROUNDS = Number(argValue('--rounds') ?? 1);
 const TRIANGLES = Number(argValue('--triangles') ?? 1_000_000);
 const TASK_TIMEOUT_MS = 600_000;
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 const buildAtStart = buildInfo();

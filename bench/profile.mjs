@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
 import {
+  argValue,
   assertBuilt,
   deleteKeys,
   FIXTURES,
@@ -29,11 +30,6 @@ const SESSIONS = Number(argValue('--sessions') ?? 10);
 const PER = Number(argValue('--per') ?? 30);
 const LARGE = Number(argValue('--large') ?? 0);
 const THREADS = process.argv.includes('--threads');
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 await withCleanup(async (onCleanup) => {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { requireFromRepo } from './lib/env.mjs';
+import { argValue, requireFromRepo } from './lib/env.mjs';
 import { generatePng } from './lib/image-work.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 
@@ -30,11 +30,6 @@ const { Upload } = requireFromRepo('@aws-sdk/lib-storage');
 const ROUNDS = Number(argValue('--rounds') ?? 4);
 const SMALL = Number(argValue('--small') ?? 30);
 const S3RVER = fileURLToPath(new URL('./lib/s3rver-process.mjs', import.meta.url));
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 const work = mkdtempSync(join(tmpdir(), 'kiln-bench-s3req-'));
 const child = fork(S3RVER, [], {

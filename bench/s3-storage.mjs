@@ -23,6 +23,7 @@ import Redis from 'ioredis';
 import { connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import { cpuWindow, redisPid } from './lib/cpu.mjs';
 import {
+  argValue,
   assertBuilt,
   deleteKeys,
   freshPrefix,
@@ -42,11 +43,6 @@ const CPU_PROF_DIR = argValue('--cpu-prof');
 const TARGET_RATIO = 1.3;
 const S3RVER = fileURLToPath(new URL('./lib/s3rver-process.mjs', import.meta.url));
 const S3_TRACE = fileURLToPath(new URL('./lib/s3-trace.mjs', import.meta.url));
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 /** Forks s3rver; answers its port, pid and a stop function. */
 async function startS3rver(directory, traceFile) {

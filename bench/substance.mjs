@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access --
    Plain JavaScript run by node without a compile step: the built modules are untyped (`any`) to
    the type-aware rules, which are meant for the TypeScript sources. */
 // Substance archives: the time of `inspect` + `render` on each .sbsar fixture, as a `process` task
@@ -12,22 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  FIXTURES,
-  REPO_ROOT,
+  argValue,
   assertBuilt,
   buildInfo,
+  FIXTURES,
   machine,
+  REPO_ROOT,
   requireFromRepo,
   writeResult,
 } from './lib/env.mjs';
 import { fmt, summarize, table } from './lib/stats.mjs';
 
 const ROUNDS = Number(argValue('--rounds') ?? 9);
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 const steps = requireFromRepo(join(REPO_ROOT, 'dist/processing/substance/substance.steps.js'));

@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import {
+  argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
@@ -31,11 +32,6 @@ const sharp = requireFromRepo('sharp');
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SIZE = 4096;
 const STEPS = ['inspect', 'pack', 'variants', 'render'];
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 /** Smooth noise: a small random image blown up with bicubic interpolation (compresses like a real map). */
 function smoothNoise(channels, seed) {

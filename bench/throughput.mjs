@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
 import {
+  argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
@@ -42,11 +43,6 @@ const PHASE_TIMEOUT_MS = 120_000;
 const KILN_CONCURRENCY = argValue('--kiln-concurrency');
 /** Another build's main.js (an A/B of two builds, one run each), else this checkout's dist/. */
 const KILN_MAIN = argValue('--main');
-
-function argValue(name) {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
 
 assertBuilt();
 const buildAtStart = buildInfo();

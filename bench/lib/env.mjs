@@ -21,6 +21,12 @@ export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
 /** CommonJS modules of the build (constants only: encoder settings, job options). */
 export const requireFromRepo = createRequire(join(REPO_ROOT, 'package.json'));
 
+/** The value after `name` on the command line (`--rounds 5` → '5'), or undefined. */
+export function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
 export function assertBuilt() {
   if (!existsSync(DIST_MAIN)) {
     throw new Error(`${DIST_MAIN} is missing: run "npm run build" first (or "npm run bench").`);
