@@ -14,13 +14,18 @@ describe('TaskSaves', () => {
   it('applies changes in the order they came and saves those that piled up in one save', async () => {
     const applied: string[] = [];
     const saves: Array<{ applied: string[]; fields: Record<string, string> }> = [];
+    const firstSaveSent = deferred();
     const firstSave = deferred();
     const saving = new TaskSaves(async (fields) => {
       saves.push({ applied: [...applied], fields });
-      if (saves.length === 1) await firstSave.promise;
+      if (saves.length === 1) {
+        firstSaveSent.resolve();
+        await firstSave.promise;
+      }
     });
     saving.push({ apply: () => void applied.push('progress 10') });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Not a timer: on a loaded machine a timer can fire before the save's first turn has come.
+    await firstSaveSent.promise;
     // While the first save is on its way, three more changes come.
     saving.push({ apply: () => ({ 'output:a': '1' }), ready: Promise.resolve() });
     saving.push({ apply: () => void applied.push('progress 50') });
