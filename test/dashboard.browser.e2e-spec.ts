@@ -110,7 +110,8 @@ describe('The dashboard in a browser (Chromium, playwright-core)', () => {
 
     await page.getByTestId('dropzone').waitFor();
     await page.locator('[data-testid=connection][data-status=online]').waitFor();
-    expect(await page.getByText('Nothing here yet').isVisible()).toBe(true);
+    // The list comes from its own request, after the socket may already be online: wait for it.
+    await page.getByText('Nothing here yet').waitFor({ state: 'visible' });
     await shoot('1-signed-in');
   });
 
