@@ -4,7 +4,7 @@
 // Starts the BUILT app (dist/main.js) as a child process on a free port, as the e2e tests do,
 // and samples its memory from /proc.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DIST_MAIN, REPO_ROOT, sleep } from './env.mjs';
@@ -23,6 +23,7 @@ const KEEP_OUTPUT = 64 * 1024;
  * @param {string[]} [o.nodeArgs] e.g. ['--cpu-prof', '--cpu-prof-dir', dir] to profile
  * @param {string[]} [o.launcher] a command that execs node, e.g. ['nice', '-n', '10']
  * @param {string} [o.main] another build's main.js (an A/B of two builds), else this one's dist/
+ * @param {string} [o.logFile] when set, all the process's output is also written there
  */
 export async function startKiln({
   redisUrl,
@@ -34,6 +35,7 @@ export async function startKiln({
   nodeArgs = [],
   launcher = [],
   main = DIST_MAIN,
+  logFile,
 }) {
   const args = [...nodeArgs, ...(eldFile ? ['--import', pathToFileURL(ELD_PROBE).href] : []), main];
   const [command, ...commandArgs] = [...launcher, process.execPath, ...args];
@@ -54,8 +56,10 @@ export async function startKiln({
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
   const append = (chunk) => {
     output = (output + chunk.toString()).slice(-KEEP_OUTPUT);
+    log?.write(chunk);
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);

@@ -8,9 +8,14 @@
 export const nowMs = () => performance.timeOrigin + performance.now();
 
 export class EventAudit {
-  /** @param {number} k progress ticks per task; @param {number} expectedTasks */
-  constructor(k, expectedTasks) {
+  /**
+   * @param {number} k progress ticks per task; @param {number} expectedTasks
+   * @param {number} [slowMs] when set, events slower than this are kept in `slow` (for --stalls)
+   */
+  constructor(k, expectedTasks, slowMs) {
     this.k = k;
+    this.slowMs = slowMs;
+    this.slow = [];
     this.expectedTasks = expectedTasks;
     this.latencies = [];
     this.logs = []; // per session index: [taskId, name, progress, eventId, receivedAt]
@@ -29,7 +34,11 @@ export class EventAudit {
       const at = nowMs();
       this.delivered++;
       const sent = typeof payload.at === 'number' ? payload.at : Date.parse(payload.at);
-      if (name === 'task.progress' || name === 'task.succeeded') this.latencies.push(at - sent);
+      if (name === 'task.progress' || name === 'task.succeeded') {
+        this.latencies.push(at - sent);
+        if (this.slowMs !== undefined && at - sent > this.slowMs)
+          this.slow.push({ sentAt: sent, receivedAt: at, name, taskId: payload.taskId });
+      }
       log.push([payload.taskId, name, payload.progress, payload.eventId, at]);
       if (name === 'task.succeeded') {
         this.lastSucceededAt = at;

@@ -6,7 +6,11 @@
 //
 //   node bench/realtime/realtime.mjs [--sessions 10,100,1000] [--tasks 1000] [--k 50]
 //     [--modes split,all] [--baselines raw,bare,seed] [--paced 1000] [--rate 2000]
-//     [--seed-sessions 10,100] [--concurrency 4] [--cpu-prof dir] [--out name]
+//     [--seed-sessions 10,100] [--concurrency 4] [--cpu-prof dir] [--out name] [--stalls dir]
+//
+// --stalls dir: for the paced phase, writes dir/<mode>.json: every event slower than 5 ms (its
+// `at` and receipt), and the event-loop stalls and GC pauses of each Kiln process and of the load
+// generator (lib/stall-probe.mjs), to find which process a slow event waited on.
 //
 // A phase: S sessions (one socket each, websocket transport) submit `tasks` tasks in all
 // (T = tasks / S each, round-robin, 16 requests in flight as the seed's load generator does) of
@@ -19,9 +23,9 @@
 // submitted at rate/K tasks/s across 1000 sessions (2,000 events/s).
 import { fork, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { io } from 'socket.io-client';
 import {
@@ -47,6 +51,7 @@ import {
   redisPid,
 } from '../lib/cpu.mjs';
 import { EventAudit, nowMs } from './event-audit.mjs';
+import { startStallProbe } from '../lib/stall-probe.mjs';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SEED_RUN = process.env.SEED_STACK_RUN ?? join(HERE, '../../../shared/seed-stack/run.sh');
@@ -68,6 +73,10 @@ const RATE = Number(args.rate ?? 2000);
 const SEED_SESSIONS = list(args['seed-sessions'], '10,100').map(Number);
 const CONCURRENCY = Number(args.concurrency ?? 4);
 const CPU_PROF = args['cpu-prof'];
+/** Extra node flags for every Kiln process, e.g. `--trace-gc` (with --stalls, logged beside). */
+const KILN_NODE_ARGS = list(args['kiln-node-args'], '').flatMap((a) => a.split(' '));
+const STALLS = args.stalls && resolve(args.stalls);
+const STALL_PROBE = fileURLToPath(new URL('../lib/stall-probe.mjs', import.meta.url));
 /** Another build's dist/main.js, run as mode `split-base` / `all-base` (an A/B in one run). */
 const BASE_MAIN = args['base-main'];
 const MAX_SESSIONS = Math.max(...SESSIONS, PACED > 0 ? 1000 : 0);
@@ -161,11 +170,13 @@ async function submitAll(total, submitOne, perSec) {
 }
 
 /** One phase against Kiln: S sockets, S × T bench tasks, audited. */
-async function kilnPhase(kiln, setup, { sessions, tasks, k, ms = 0, perSec, label }) {
+async function kilnPhase(kiln, setup, { sessions, tasks, k, ms = 0, perSec, label, slowMs }) {
   const sockets = await mapLimit(setup.sessions.slice(0, sessions), 50, (s) =>
     connect(kiln.url, { token: s.token }),
   );
-  const audit = new EventAudit(k, tasks);
+  const audit = new EventAudit(k, tasks, slowMs);
+  const stopProbe = slowMs !== undefined ? startStallProbe() : undefined;
+  const phaseStart = Date.now();
   sockets.forEach((socket, i) => audit.attach(socket, i));
   const cpu = cpuWindow(kiln.pids);
   const bench0 = process.cpuUsage();
@@ -184,6 +195,8 @@ async function kilnPhase(kiln, setup, { sessions, tasks, k, ms = 0, perSec, labe
     perSec,
   );
   const outcome = await audit.settle(300_000);
+  if (stopProbe)
+    kiln.stalls = { from: phaseStart, to: Date.now(), loadgen: stopProbe(), slow: audit.slow };
   const used = cpu();
   const benchCpu = process.cpuUsage(bench0);
   const commands = redisCommandDiff(commands0, await redisCommandCalls(setup.redis));
@@ -237,14 +250,38 @@ async function startKilnMode(mode, shared, addCleanup) {
     dataDir: shared.dataDir,
     ...(mode.endsWith('-base') ? { main: BASE_MAIN } : {}),
   };
-  const nodeArgs = (name) =>
-    CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, name)] : [];
+  const nodeArgs = (name) => [
+    ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, name)] : []),
+    ...(STALLS ? ['--import', pathToFileURL(STALL_PROBE).href] : []),
+    ...KILN_NODE_ARGS,
+  ];
+  const logFile = (name) => (STALLS ? { logFile: join(STALLS, `${mode}-${name}.log`) } : {});
+  const stallEnv = (name) =>
+    STALLS ? { ...env, BENCH_STALL_FILE: join(STALLS, `${mode}-${name}.process.json`) } : env;
   const processes = mode.startsWith('split')
     ? [
-        await startKiln({ ...common, role: 'api', env, nodeArgs: nodeArgs('api') }),
-        await startKiln({ ...common, role: 'worker', env, nodeArgs: nodeArgs('worker') }),
+        await startKiln({
+          ...common,
+          role: 'api',
+          env: stallEnv('api'),
+          nodeArgs: nodeArgs('api'),
+        }),
+        await startKiln({
+          ...common,
+          role: 'worker',
+          env: stallEnv('worker'),
+          nodeArgs: nodeArgs('worker'),
+          ...logFile('worker'),
+        }),
       ]
-    : [await startKiln({ ...common, role: 'all', env, nodeArgs: nodeArgs('all') })];
+    : [
+        await startKiln({
+          ...common,
+          role: 'all',
+          env: stallEnv('all'),
+          nodeArgs: nodeArgs('all'),
+        }),
+      ];
   const stop = () => Promise.all(processes.map((p) => p.stop()));
   addCleanup(stop);
   return {
@@ -345,11 +382,32 @@ async function kilnRuns(mode, shared, addCleanup, results) {
       ms: 80,
       perSec: RATE / K,
       label: `kiln-${mode} paced ${RATE}/s S1000`,
+      ...(STALLS ? { slowMs: 5 } : {}),
     });
     results.push({ system: `kiln-${mode}`, paced: RATE, ...result });
     console.error(`  ${summaryLine(result)}`);
   }
   await kiln.stop();
+  if (STALLS) writeStalls(mode, kiln.stalls);
+}
+
+/** dir/<mode>.json: the paced phase's slow events with each process's stalls and GCs. */
+function writeStalls(mode, phase) {
+  if (!phase) return;
+  const processes = { loadgen: phase.loadgen };
+  for (const role of ['api', 'worker', 'all']) {
+    const file = join(STALLS, `${mode}-${role}.process.json`);
+    if (existsSync(file)) processes[role] = JSON.parse(readFileSync(file, 'utf8'));
+  }
+  const inPhase = (r) => r.at >= phase.from && r.at <= phase.to;
+  for (const p of Object.values(processes)) {
+    p.stalls = p.stalls.filter(inPhase);
+    p.gcs = p.gcs.filter(inPhase);
+  }
+  writeFileSync(
+    join(STALLS, `${mode}.json`),
+    JSON.stringify({ ...phase, loadgen: undefined, processes }),
+  );
 }
 
 function forkChild(script, env) {
@@ -535,6 +593,7 @@ await withCleanup(async (addCleanup) => {
     dataDir: freshTempDir('rt'),
   };
   const results = [];
+  if (STALLS) mkdirSync(STALLS, { recursive: true });
   for (const mode of MODES) await kilnRuns(mode, shared, addCleanup, results);
   if (BASELINES.includes('raw')) await rawRuns(shared, addCleanup, results);
   if (BASELINES.includes('bare')) await bareRuns(addCleanup, results);
