@@ -11,9 +11,9 @@ import {
   connectRealtime,
   signUp,
   startKiln,
-  waitFor,
 } from './support/kiln-app';
 import { stepOutputs, succeeded } from './support/task-events';
+import { asUser } from './support/task-http';
 
 const SPIDER = join(FIXTURES, 'mesh/obj/spider'); // spider.obj + spider.mtl + 5 JPEGs: 1368 triangles
 const BOX_TEXTURED = join(FIXTURES, 'mesh/gltf/BoxTextured.glb'); // 12 triangles, 1 texture
@@ -38,32 +38,9 @@ describe('3D models: upload, process on workers, download the five outputs', () 
   const api = () => request(kiln.baseUrl);
   const authed = (user: TestUser) => ({ Authorization: `Bearer ${user.token}` });
 
-  async function settled(taskId: string): Promise<Record<string, unknown>> {
-    return waitFor(
-      `task ${taskId} to settle`,
-      async () => {
-        const { body } = await api().get(`/tasks/${taskId}`).set(authed(alice)).expect(200);
-        return ['succeeded', 'failed', 'cancelled'].includes(body.state as string)
-          ? (body as Record<string, unknown>)
-          : undefined;
-      },
-      50_000,
-    );
-  }
-
-  async function download(assetId: string, name: string): Promise<Buffer> {
-    const response = await api()
-      .get(`/assets/${assetId}/outputs/${name}`)
-      .set(authed(alice))
-      .buffer(true)
-      .parse((res, callback) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => callback(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    return response.body as Buffer;
-  }
+  const alices = () => asUser(kiln.baseUrl, alice.token);
+  const settled = (taskId: string) => alices().settled(taskId, 50_000);
+  const download = (assetId: string, name: string) => alices().download(assetId, name);
 
   async function triangleCount(glb: Buffer): Promise<number> {
     const document = await (await meshIO()).readBinary(new Uint8Array(glb));
