@@ -265,6 +265,7 @@ async function startKilnMode(mode, shared, addCleanup) {
           role: 'api',
           env: stallEnv('api'),
           nodeArgs: nodeArgs('api'),
+          ...logFile('api'),
         }),
         await startKiln({
           ...common,
@@ -280,6 +281,7 @@ async function startKilnMode(mode, shared, addCleanup) {
           role: 'all',
           env: stallEnv('all'),
           nodeArgs: nodeArgs('all'),
+          ...logFile('all'),
         }),
       ];
   const stop = () => Promise.all(processes.map((p) => p.stop()));
