@@ -19,7 +19,8 @@
 // --base-main: a third store, s3 on another build (an A/B of two builds in one run).
 // --trace: each S3 command as Kiln's SDK sees it (lib/s3-trace.mjs) and each request as s3rver
 //          serves it (lib/s3rver-process.mjs), as JSON lines in dir, with a summary per command.
-// --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir.
+// --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir/<store>/ (one a thread; the
+//             main thread's is the largest).
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -163,15 +164,9 @@ await withCleanup(async (onCleanup) => {
       env: { ...env, ...(trace ? { S3_TRACE_FILE: trace } : {}) },
       nodeArgs: [
         ...(trace ? ['--import', pathToFileURL(S3_TRACE).href] : []),
-        ...(CPU_PROF_DIR
-          ? [
-              '--cpu-prof',
-              '--cpu-prof-dir',
-              resolve(CPU_PROF_DIR),
-              '--cpu-prof-name',
-              `${name}.cpuprofile`,
-            ]
-          : []),
+        // A folder per store, names left to node: with one --cpu-prof-name, every thread (the
+        // processing pool's too) wrote the same file and the last one to exit was kept.
+        ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF_DIR, name)] : []),
       ],
       ...(main ? { main } : {}),
     });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startTestS3, type TestS3 } from '../../test/support/s3-server';
 import { LocalStorage } from './local-storage';
-import { KNOWN_OBJECT_TTL_MS, S3Storage } from './s3-storage';
+import { KNOWN_OBJECT_TTL_MS, PAYLOAD_HASH_HEADER, S3Storage } from './s3-storage';
 import type { BlobSource, Storage } from './storage';
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -312,12 +312,43 @@ describe('S3Storage uploads: one streamed request, or parts, and what a failure 
     expect(sent).toEqual(['HeadObjectCommand']);
   });
 
+  it('signs each PutObject with the SHA-256 of its body, buffered or streamed, and the server takes it', async () => {
+    const signedWith: string[] = [];
+    storage.client.middlewareStack.add(
+      (next) => (args) => {
+        const { headers } = args.request as { headers: Record<string, string> };
+        if (headers[PAYLOAD_HASH_HEADER]) signedWith.push(headers[PAYLOAD_HASH_HEADER]);
+        return next(args);
+      },
+      { step: 'deserialize' },
+    );
+    const small = randomBytes(10_000);
+    const large = randomBytes(3 * 1024 * 1024);
+    const blobs = [];
+    for (const bytes of [small, large]) {
+      const temp = storage.tempPath('.bin');
+      await writeFile(temp, bytes);
+      blobs.push(await storage.putFile(temp));
+    }
+
+    expect(sent).toEqual([
+      'HeadObjectCommand',
+      'PutObjectCommand',
+      'HeadObjectCommand',
+      'PutObjectCommand',
+    ]);
+    // A HEAD has no body: its hash is the empty one's.
+    const empty = sha('');
+    expect(signedWith).toEqual([empty, sha(small), empty, sha(large)]);
+    expect((await listed()).sort((a, b) => a.bytes - b.bytes)).toEqual(
+      blobs.map((blob) => ({ key: storage.key(blob.sha256), bytes: blob.bytes })),
+    );
+  });
+
   it('fails a PutObject whose file cannot be read, without an uncaught error, leaving no object', async () => {
     const missing = join(dataDir, 'gone.bin');
 
-    await expect(
-      storage.putObjectFrom('blobs/sha256/bb/' + 'b'.repeat(64), missing, 1024),
-    ).rejects.toThrow();
+    await expect(storage.putObjectFrom('b'.repeat(64), missing, 1024)).rejects.toThrow();
 
     expect(await listed()).toEqual([]);
   });
