@@ -2,17 +2,25 @@
    Plain JavaScript run by node without a compile step: values from JSON, IPC and sockets are
    untyped (`any`) to the type-aware rules, which are meant for the TypeScript sources. */
 // Issue 17's speed check: the same work with KILN_STORAGE=local and KILN_STORAGE=s3 (against a
-// local s3rver in a process of its own, so its CPU is counted apart), interleaved: a 4096² PNG (a
-// fresh one each round, so nothing is already in the bucket or the worker's cache) from POST
-// /uploads to task.succeeded, and a run of small PNGs one after another.
+// local s3rver in a process of its own, so its CPU is counted apart), interleaved:
+// - a 4096² PNG (a fresh one each round, so nothing is already in the bucket or the worker's
+//   cache) from POST /uploads to task.succeeded;
+// - latency: small PNGs one after another, POST → task.succeeded each;
+// - throughput, the figure issue 17 names: issue 11's small-image tasks/s with 10 and 100
+//   concurrent sessions (lib/sessions.mjs, as bench/throughput.mjs runs it: the same image
+//   uploaded again and again, so after the first task every object is already in the bucket;
+//   --distinct: a fresh 256² PNG for every upload, so every task writes its upload and outputs).
 //
-//   node bench/s3-storage.mjs [--rounds 5] [--small 20] [--base-main other/dist/main.js]
+//   node bench/s3-storage.mjs [--rounds 5] [--small 20] [--sessions 10,100] [--tasks 200]
+//                             [--tput-rounds 3] [--distinct] [--base-main other/dist/main.js]
 //                             [--trace dir] [--cpu-prof dir]
 //
+// --rounds 0, --small 0 or --sessions 0 leave that part out (e.g. to profile one part alone).
 // --base-main: a third store, s3 on another build (an A/B of two builds in one run).
 // --trace: each S3 command as Kiln's SDK sees it (lib/s3-trace.mjs) and each request as s3rver
 //          serves it (lib/s3rver-process.mjs), as JSON lines in dir, with a summary per command.
-// --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir.
+// --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir/<store>/ (one a thread; the
+//             main thread's is the largest).
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -33,10 +41,19 @@ import {
 } from './lib/env.mjs';
 import { generatePng } from './lib/image-work.mjs';
 import { startKiln } from './lib/kiln.mjs';
-import { fmt, median, table } from './lib/stats.mjs';
+import { auditEvents, auditLine, runSessions, smallImage, startSessions } from './lib/sessions.mjs';
+import { fmt, median, summarize as spread, table } from './lib/stats.mjs';
 
 const ROUNDS = Number(argValue('--rounds') ?? 5);
 const SMALL = Number(argValue('--small') ?? 20);
+const SESSION_COUNTS = (argValue('--sessions') ?? '10,100')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const TASKS_PER_PHASE = Number(argValue('--tasks') ?? 200);
+const TPUT_ROUNDS = Number(argValue('--tput-rounds') ?? 3);
+const DISTINCT = process.argv.includes('--distinct');
+const PHASE_TIMEOUT_MS = 180_000;
 const BASE_MAIN = argValue('--base-main');
 const TRACE_DIR = argValue('--trace');
 const CPU_PROF_DIR = argValue('--cpu-prof');
@@ -147,15 +164,9 @@ await withCleanup(async (onCleanup) => {
       env: { ...env, ...(trace ? { S3_TRACE_FILE: trace } : {}) },
       nodeArgs: [
         ...(trace ? ['--import', pathToFileURL(S3_TRACE).href] : []),
-        ...(CPU_PROF_DIR
-          ? [
-              '--cpu-prof',
-              '--cpu-prof-dir',
-              resolve(CPU_PROF_DIR),
-              '--cpu-prof-name',
-              `${name}.cpuprofile`,
-            ]
-          : []),
+        // A folder per store, names left to node: with one --cpu-prof-name, every thread (the
+        // processing pool's too) wrote the same file and the last one to exit was kept.
+        ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF_DIR, name)] : []),
       ],
       ...(main ? { main } : {}),
     });
@@ -165,6 +176,18 @@ await withCleanup(async (onCleanup) => {
     onCleanup(() => socket.close());
     stores[name] = { kiln, user, socket, large: [], small: [], cpuMs: { large: 0, small: 0 } };
   }
+  const maxSessions = Math.max(0, ...SESSION_COUNTS);
+  if (maxSessions > 0) {
+    console.log(`signing up ${maxSessions} users a store (scrypt) and connecting their sockets…`);
+    for (const name of Object.keys(stores))
+      stores[name].sessions = await startSessions(
+        stores[name].kiln.baseUrl,
+        maxSessions,
+        `s3t${name.replace('-', '')}`,
+        onCleanup,
+      );
+  }
+  const fixedImage = maxSessions > 0 ? await smallImage(work) : undefined;
 
   const redisClient = new Redis(redis.url);
   const pids = {
@@ -239,8 +262,66 @@ await withCleanup(async (onCleanup) => {
     }
   }
 
+  // Throughput: issue 11's phases, every store with the same sessions count and tasks, the order
+  // of the stores turning each round. A warm-up phase first (JIT, connections, the first objects).
+  const tput = [];
+  let seed = 100_000;
+  const imagesFor = async (count, per) => {
+    if (!DISTINCT) return () => fixedImage.path;
+    const paths = [];
+    for (let i = 0; i < count * per; i++)
+      paths.push((await generatePng(join(work, `tput-${seed}.png`), 256, { seed: seed++ })).path);
+    return (session, i) => paths[session.index * per + i];
+  };
+  const runThroughput = async (name, count, per, round) => {
+    const imageFor = await imagesFor(count, per);
+    const end = cpuWindow(pids);
+    const r = await runSessions({
+      baseUrl: stores[name].kiln.baseUrl,
+      sessions: stores[name].sessions,
+      count,
+      per,
+      imageFor,
+      timeoutMs: PHASE_TIMEOUT_MS,
+    });
+    const cpu = end();
+    const phase = {
+      round,
+      name,
+      sessions: count,
+      tasks: r.tasks,
+      tasksPerSec: r.tasksPerSec,
+      kilnMsPerTask: (cpu.used[`kiln-${name}`]?.total ?? 0) / r.tasks,
+      s3rverMsPerTask: (cpu.used.s3rver?.total ?? 0) / r.tasks,
+      benchMsPerTask: (cpu.used.bench?.total ?? 0) / r.tasks,
+      redisMsPerTask: (cpu.used.redis?.total ?? 0) / r.tasks,
+      foreignPct: cpu.foreignPct,
+      slotP50: median(r.slotMs),
+      uploadP50: median(r.uploadMs),
+    };
+    if (round > 0) tput.push(phase);
+    console.log(
+      `${round === 0 ? 'warm-up' : `round ${round}`} ${`${name}-${count}`.padEnd(12)} ${r.tasks} tasks: ${fmt(r.tasksPerSec, 1)} tasks/s; ` +
+        `CPU a task Kiln ${fmt(phase.kilnMsPerTask, 1)} ms, s3rver ${fmt(phase.s3rverMsPerTask, 1)} ms; ` +
+        `upload p50 ${fmt(phase.uploadP50)} ms, slot p50 ${fmt(phase.slotP50)} ms; foreign CPU ${fmt(cpu.foreignPct)}%`,
+    );
+    if (DISTINCT)
+      for (let i = 0; i < count * per; i++)
+        rmSync(imageFor({ index: Math.floor(i / per) }, i % per), { force: true });
+  };
+  if (SESSION_COUNTS.length > 0) {
+    for (const name of names) await runThroughput(name, 10, 2, 0);
+    for (let round = 1; round <= TPUT_ROUNDS; round++) {
+      for (const count of SESSION_COUNTS) {
+        const per = Math.max(1, Math.round(TASKS_PER_PHASE / count));
+        const order = names.map((_, i) => names[(i + round) % names.length]);
+        for (const name of order) await runThroughput(name, count, per, round);
+      }
+    }
+  }
+
   const rows = [];
-  for (const kind of ['large', 'small']) {
+  for (const kind of [ROUNDS > 0 ? 'large' : '', SMALL > 0 ? 'small' : ''].filter(Boolean)) {
     const local = median(stores.local[kind]);
     for (const name of names.filter((n) => n !== 'local')) {
       const s3 = median(stores[name][kind]);
@@ -248,7 +329,7 @@ await withCleanup(async (onCleanup) => {
       // Paired: each run against the local run of the same round (the machine's speed drifts).
       const paired = stores[name][kind].map((ms, i) => ms / stores.local[kind][i]);
       rows.push([
-        `${kind === 'large' ? `4096² PNG (n=${ROUNDS})` : `256² PNG one after another (n=${SMALL})`}, ${name}`,
+        `${kind === 'large' ? `4096² PNG (n=${ROUNDS})` : `latency: 256² PNG one after another (n=${SMALL})`}, ${name}`,
         `${fmt(local)} ms`,
         `${fmt(s3)} ms`,
         `${fmt(ratio, 2)}× (paired ${fmt(median(paired), 2)}×)`,
@@ -257,14 +338,77 @@ await withCleanup(async (onCleanup) => {
       ]);
     }
   }
-  console.log(
-    table(
-      ['POST → task.succeeded, median', 'local', 's3 (s3rver)', 'ratio', 'target', 'met'],
-      rows,
-    ),
-  );
+  if (rows.length > 0)
+    console.log(
+      table(
+        ['POST → task.succeeded, median', 'local', 's3 (s3rver)', 'ratio', 'target', 'met'],
+        rows,
+      ),
+    );
+  if (tput.length > 0) {
+    const tputRows = [];
+    const cpuRows = [];
+    for (const count of SESSION_COUNTS) {
+      const of = (name) => tput.filter((p) => p.name === name && p.sessions === count);
+      const local = spread(of('local').map((p) => p.tasksPerSec));
+      for (const name of names) {
+        const mine = of(name);
+        const rate = spread(mine.map((p) => p.tasksPerSec));
+        if (name !== 'local') {
+          // A time ratio (local tasks/s ÷ s3 tasks/s), so ≤ 1.3× meets the target; paired: each
+          // round's s3 phase against that round's local phase (the machine's speed drifts).
+          const ratio = local.median / rate.median;
+          const paired = mine.map(
+            (p) => of('local').find((l) => l.round === p.round).tasksPerSec / p.tasksPerSec,
+          );
+          tputRows.push([
+            `${count} sessions (${mine[0].tasks} tasks × ${TPUT_ROUNDS}), ${name}`,
+            `${fmt(local.median, 1)} (${fmt(local.min, 1)}–${fmt(local.max, 1)})`,
+            `${fmt(rate.median, 1)} (${fmt(rate.min, 1)}–${fmt(rate.max, 1)})`,
+            `${fmt(ratio, 2)}× (paired ${fmt(median(paired), 2)}×)`,
+            `≤ ${TARGET_RATIO}×`,
+            ratio <= TARGET_RATIO ? 'yes' : '**no**',
+          ]);
+        }
+        cpuRows.push([
+          `${count} sessions, ${name}`,
+          fmt(median(mine.map((p) => p.kilnMsPerTask)), 1),
+          fmt(median(mine.map((p) => p.s3rverMsPerTask)), 1),
+          fmt(median(mine.map((p) => p.redisMsPerTask)), 1),
+          fmt(median(mine.map((p) => p.benchMsPerTask)), 1),
+          fmt(median(mine.map((p) => p.slotP50))),
+          `${fmt(median(mine.map((p) => p.foreignPct)))}% (max ${fmt(Math.max(...mine.map((p) => p.foreignPct)))}%)`,
+        ]);
+      }
+    }
+    console.log(
+      `\nthroughput, ${DISTINCT ? 'a fresh 256² PNG every upload' : `the same ${fixedImage.width}×${fixedImage.height} PNG every upload`}:`,
+    );
+    console.log(
+      table(
+        ['tasks/s, median (min–max)', 'local', 's3 (s3rver)', 'time ratio', 'target', 'met'],
+        tputRows,
+      ),
+    );
+    console.log(
+      `\n${table(
+        [
+          'throughput, a task (median)',
+          'Kiln CPU ms',
+          's3rver CPU ms',
+          'Redis CPU ms',
+          'bench CPU ms',
+          'slot p50 ms',
+          'foreign CPU',
+        ],
+        cpuRows,
+      )}\n`,
+    );
+    for (const name of names)
+      console.log(`${name}: ${auditLine(auditEvents(stores[name].sessions))}`);
+  }
   const cpuRows = [];
-  for (const kind of ['large', 'small']) {
+  for (const kind of [ROUNDS > 0 ? 'large' : '', SMALL > 0 ? 'small' : ''].filter(Boolean)) {
     const n = kind === 'large' ? ROUNDS : SMALL;
     for (const name of names) {
       const mine = phases[kind].filter((p) => p.name === name);
@@ -276,7 +420,8 @@ await withCleanup(async (onCleanup) => {
       ]);
     }
   }
-  console.log(table(['CPU a task', 'Kiln ms', 's3rver ms', 'foreign CPU, median'], cpuRows));
+  if (cpuRows.length > 0)
+    console.log(table(['CPU a task', 'Kiln ms', 's3rver ms', 'foreign CPU, median'], cpuRows));
   if (TRACE_DIR) {
     for (const name of names.filter((n) => n !== 'local')) {
       console.log(`\nS3 commands as Kiln (${name}) sees them:`);

@@ -9,17 +9,16 @@
 //
 //   node bench/throughput.mjs [--rounds 3] [--tasks 300] [--main other/dist/main.js]
 import { fork } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { call, connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
+import { call } from './lib/client.mjs';
 import {
   argValue,
   assertBuilt,
   buildInfo,
   deleteKeys,
-  FIXTURES,
   freshPrefix,
   freshTempDir,
   locateRedis,
@@ -28,10 +27,11 @@ import {
   withCleanup,
   writeResult,
 } from './lib/env.mjs';
-import { describeImage, generatePng, loadImageSettings } from './lib/image-work.mjs';
+import { loadImageSettings } from './lib/image-work.mjs';
 import Redis from 'ioredis';
 import { cpuWindow, redisCommandCalls, redisCommandDiff, redisPid } from './lib/cpu.mjs';
 import { startKiln } from './lib/kiln.mjs';
+import { auditEvents, auditLine, runSessions, smallImage, startSessions } from './lib/sessions.mjs';
 import { fmt, latencySummary, median, summarize, table } from './lib/stats.mjs';
 
 const ROUNDS = Number(argValue('--rounds') ?? 3);
@@ -58,10 +58,7 @@ const result = await withCleanup(async (onCleanup) => {
     console.log(`deleted ${await deleteKeys(redis.url, keyPrefix)} keys under ${keyPrefix}:`),
   );
 
-  const fixture = join(FIXTURES, 'image', 'CesiumLogoFlat.png');
-  const image = existsSync(fixture)
-    ? await describeImage(fixture)
-    : await generatePng(join(work, 'small.png'), 256);
+  const image = await smallImage(work);
   console.log(`small image: ${image.path} ${image.width}×${image.height}, ${image.bytes} bytes`);
 
   const concurrency = availableParallelism(); // Kiln's default KILN_WORKER_CONCURRENCY
@@ -94,85 +91,18 @@ const result = await withCleanup(async (onCleanup) => {
 
   const maxSessions = Math.max(...SESSION_COUNTS);
   console.log(`signing up ${maxSessions} users (scrypt) and connecting their sockets…`);
-  const tSetup = performance.now();
-  const sessions = await mapLimit(Array.from({ length: maxSessions }), 4, async (_, i) => {
-    const user = await signUp(kiln.baseUrl, `tput${i}x`);
-    return { index: i, user, ownTasks: new Set() };
-  });
-  await mapLimit(sessions, 10, async (session) => {
-    session.socket = await connectSocket(kiln.baseUrl, session.user.token);
-    onCleanup(() => session.socket.close());
-  });
-  console.log(`  ${fmt((performance.now() - tSetup) / 1000, 1)} s`);
+  const sessions = await startSessions(kiln.baseUrl, maxSessions, 'tput', onCleanup);
 
   /** One Kiln phase: `count` sessions upload `per` images each, one request at a time. */
-  const runKiln = async (count, per) => {
-    const active = sessions.slice(0, count);
-    const t0 = performance.now();
-    const deadline = Date.now() + PHASE_TIMEOUT_MS;
-    const uploadMs = [];
-    const phaseTasks = [];
-    const ends = await Promise.all(
-      active.map(async (session) => {
-        const ids = [];
-        for (let i = 0; i < per; i++) {
-          const response = await upload(kiln.baseUrl, session.user.token, [
-            { path: image.path, filename: `small-${i}.png` },
-          ]);
-          uploadMs.push(response.ms);
-          const { taskId } = expectStatus(response, 201, 'upload').assets[0];
-          phaseTasks.push([session, taskId]);
-          session.ownTasks.add(taskId);
-          ids.push(taskId);
-        }
-        let last = 0;
-        for (const taskId of ids) {
-          const event = await session.socket.waitFor(
-            (e) =>
-              e.payload?.taskId === taskId &&
-              (e.name === 'task.succeeded' || e.name === 'task.failed'),
-            Math.max(1, deadline - Date.now()),
-          );
-          if (event.name !== 'task.succeeded')
-            throw new Error(`task failed: ${JSON.stringify(event.payload)}`);
-          last = Math.max(last, event.t);
-        }
-        return last;
-      }),
-    );
-    const ms = Math.max(...ends) - t0;
-    const tasks = count * per;
-    // From the events' server times: queued → started (queue wait), started → succeeded (slot time).
-    const queueWaitMs = [];
-    const slotMs = [];
-    // Event latency: the event's server time `at` → the socket received it, for every event of
-    // the phase (clocks agree: same machine). `at` is taken when the worker raises the event.
-    const eventLatencyMs = [];
-    const phaseTaskIds = new Set(phaseTasks.map(([, taskId]) => taskId));
-    for (const session of active)
-      for (const e of session.socket.events)
-        if (phaseTaskIds.has(e.payload?.taskId))
-          eventLatencyMs.push(e.wall - Date.parse(e.payload.at));
-    for (const [session, taskId] of phaseTasks) {
-      const at = (name) => {
-        const event = session.socket.events.find(
-          (e) => e.name === name && e.payload.taskId === taskId,
-        );
-        return event ? Date.parse(event.payload.at) : NaN;
-      };
-      queueWaitMs.push(at('task.started') - at('task.queued'));
-      slotMs.push(at('task.succeeded') - at('task.started'));
-    }
-    return {
-      tasks,
-      ms,
-      tasksPerSec: tasks / (ms / 1000),
-      uploadMs,
-      queueWaitMs,
-      slotMs,
-      eventLatencyMs,
-    };
-  };
+  const runKiln = (count, per) =>
+    runSessions({
+      baseUrl: kiln.baseUrl,
+      sessions,
+      count,
+      per,
+      imageFor: () => image.path,
+      timeoutMs: PHASE_TIMEOUT_MS,
+    });
 
   const redisClient = new Redis(redis.url);
   onCleanup(() => redisClient.quit());
@@ -412,52 +342,6 @@ const result = await withCleanup(async (onCleanup) => {
   };
 });
 
-function auditEvents(sessions) {
-  const totals = {
-    sessions: sessions.length,
-    tasks: 0,
-    events: 0,
-    lost: 0,
-    duplicated: 0,
-    misrouted: 0,
-    outOfOrder: 0,
-    failed: 0,
-  };
-  const byName = {};
-  for (const session of sessions) {
-    const perTask = new Map();
-    for (const event of session.socket.events) {
-      totals.events++;
-      byName[event.name] = (byName[event.name] ?? 0) + 1;
-      const taskId = event.payload?.taskId;
-      if (!session.ownTasks.has(taskId)) {
-        totals.misrouted++;
-        continue;
-      }
-      if (!perTask.has(taskId)) perTask.set(taskId, []);
-      perTask.get(taskId).push(event.name);
-    }
-    for (const taskId of session.ownTasks) {
-      totals.tasks++;
-      const names = perTask.get(taskId) ?? [];
-      const count = (name) => names.filter((n) => n === name).length;
-      for (const name of ['task.queued', 'task.started', 'task.succeeded']) {
-        if (count(name) === 0) totals.lost++;
-        if (count(name) > 1) totals.duplicated += count(name) - 1;
-      }
-      totals.failed += count('task.failed');
-      // queued, started, progress…, succeeded: in that order
-      const expected =
-        names[0] === 'task.queued' &&
-        names[1] === 'task.started' &&
-        names[names.length - 1] === 'task.succeeded' &&
-        names.slice(2, -1).every((n) => n === 'task.progress');
-      if (!expected) totals.outOfOrder++;
-    }
-  }
-  return { ...totals, byName };
-}
-
 async function startRaw(mode, { redisUrl, keyPrefix, concurrency, work, input }) {
   const child = fork(fileURLToPath(new URL('./lib/raw-bullmq.mjs', import.meta.url)), [], {
     env: {
@@ -534,10 +418,7 @@ for (const count of SESSION_COUNTS) {
       `event latency (at → socket) p50 ${fmt(x.eventLatencyMs.p50)} ms, p99 ${fmt(x.eventLatencyMs.p99)} ms (target p99 < 50); API p99 (GET /tasks/:id, /health) ${fmt(x.apiMsP99)} ms (target < 50)`,
   );
 }
-const a = result.audit;
-console.log(
-  `events: ${a.events} on ${a.sessions} sockets for ${a.tasks} tasks; lost ${a.lost}, duplicated ${a.duplicated}, misrouted ${a.misrouted}, out of order ${a.outOfOrder}, failed ${a.failed}; ${JSON.stringify(a.byName)}`,
-);
+console.log(auditLine(result.audit));
 console.log(
   `other load on the machine: at most ${fmt(result.maxForeignCpuPct)}% of its CPU in any phase`,
 );

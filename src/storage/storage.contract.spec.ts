@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startTestS3, type TestS3 } from '../../test/support/s3-server';
 import { LocalStorage } from './local-storage';
-import { S3Storage } from './s3-storage';
+import { KNOWN_OBJECT_TTL_MS, PAYLOAD_HASH_HEADER, S3Storage } from './s3-storage';
 import type { BlobSource, Storage } from './storage';
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -260,12 +260,95 @@ describe('S3Storage uploads: one streamed request, or parts, and what a failure 
     expect(copy.equals(bytes)).toBe(true);
   });
 
+  it('stores bytes it saw in the bucket lately with no request; past the TTL it asks again and writes an object removed meanwhile', async () => {
+    const bytes = randomBytes(1000);
+    const put = async () => {
+      const temp = storage.tempPath('.bin');
+      await writeFile(temp, bytes);
+      const blob = await storage.putFile(temp);
+      expect(existsSync(temp)).toBe(false);
+      return blob;
+    };
+    const blob = await put();
+    expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
+
+    expect(await put()).toEqual(blob);
+    expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
+
+    // Removed by hand, and the sighting is now as old as the TTL.
+    await storage.client.send(
+      new DeleteObjectCommand({ Bucket: s3.settings.bucket, Key: storage.key(blob.sha256) }),
+    );
+    storage.known.add(blob.sha256, bytes.length, Date.now() - KNOWN_OBJECT_TTL_MS);
+    sent.length = 0;
+    expect(await put()).toEqual(blob);
+
+    expect(sent).toEqual(['HeadObjectCommand', 'PutObjectCommand']);
+    expect(await listed()).toEqual([{ key: storage.key(blob.sha256), bytes: 1000 }]);
+  });
+
+  it('takes a blob another process stored, found whole by HeadObject, as seen: one HEAD, no write', async () => {
+    const bytes = randomBytes(1000);
+    const other = new S3Storage(
+      {
+        dataDir: join(dataDir, 'other'),
+        cacheDir: join(dataDir, 'other', 'cache'),
+        cacheMaxBytes: 1024 ** 2,
+      },
+      s3.settings,
+    );
+    await other.onModuleInit();
+    const otherTemp = other.tempPath('.bin');
+    await writeFile(otherTemp, bytes);
+    await other.putFile(otherTemp);
+    await other.onApplicationShutdown();
+
+    for (let i = 0; i < 2; i++) {
+      const temp = storage.tempPath('.bin');
+      await writeFile(temp, bytes);
+      await storage.putFile(temp);
+    }
+
+    expect(sent).toEqual(['HeadObjectCommand']);
+  });
+
+  it('signs each PutObject with the SHA-256 of its body, buffered or streamed, and the server takes it', async () => {
+    const signedWith: string[] = [];
+    storage.client.middlewareStack.add(
+      (next) => (args) => {
+        const { headers } = args.request as { headers: Record<string, string> };
+        if (headers[PAYLOAD_HASH_HEADER]) signedWith.push(headers[PAYLOAD_HASH_HEADER]);
+        return next(args);
+      },
+      { step: 'deserialize' },
+    );
+    const small = randomBytes(10_000);
+    const large = randomBytes(3 * 1024 * 1024);
+    const blobs = [];
+    for (const bytes of [small, large]) {
+      const temp = storage.tempPath('.bin');
+      await writeFile(temp, bytes);
+      blobs.push(await storage.putFile(temp));
+    }
+
+    expect(sent).toEqual([
+      'HeadObjectCommand',
+      'PutObjectCommand',
+      'HeadObjectCommand',
+      'PutObjectCommand',
+    ]);
+    // A HEAD has no body: its hash is the empty one's.
+    const empty = sha('');
+    expect(signedWith).toEqual([empty, sha(small), empty, sha(large)]);
+    expect((await listed()).sort((a, b) => a.bytes - b.bytes)).toEqual(
+      blobs.map((blob) => ({ key: storage.key(blob.sha256), bytes: blob.bytes })),
+    );
+  });
+
   it('fails a PutObject whose file cannot be read, without an uncaught error, leaving no object', async () => {
     const missing = join(dataDir, 'gone.bin');
 
-    await expect(
-      storage.putObjectFrom('blobs/sha256/bb/' + 'b'.repeat(64), missing, 1024),
-    ).rejects.toThrow();
+    await expect(storage.putObjectFrom('b'.repeat(64), missing, 1024)).rejects.toThrow();
 
     expect(await listed()).toEqual([]);
   });
