@@ -255,35 +255,20 @@ async function startKilnMode(mode, shared, addCleanup) {
     ...(STALLS ? ['--import', pathToFileURL(STALL_PROBE).href] : []),
     ...KILN_NODE_ARGS,
   ];
-  const logFile = (name) => (STALLS ? { logFile: join(STALLS, `${mode}-${name}.log`) } : {});
-  const stallEnv = (name) =>
-    STALLS ? { ...env, BENCH_STALL_FILE: join(STALLS, `${mode}-${name}.process.json`) } : env;
+  /** One Kiln process of `role`; with --stalls, its probe file and its output beside. */
+  const start = (role) =>
+    startKiln({
+      ...common,
+      role,
+      env: STALLS
+        ? { ...env, BENCH_STALL_FILE: join(STALLS, `${mode}-${role}.process.json`) }
+        : env,
+      nodeArgs: nodeArgs(role),
+      ...(STALLS ? { logFile: join(STALLS, `${mode}-${role}.log`) } : {}),
+    });
   const processes = mode.startsWith('split')
-    ? [
-        await startKiln({
-          ...common,
-          role: 'api',
-          env: stallEnv('api'),
-          nodeArgs: nodeArgs('api'),
-          ...logFile('api'),
-        }),
-        await startKiln({
-          ...common,
-          role: 'worker',
-          env: stallEnv('worker'),
-          nodeArgs: nodeArgs('worker'),
-          ...logFile('worker'),
-        }),
-      ]
-    : [
-        await startKiln({
-          ...common,
-          role: 'all',
-          env: stallEnv('all'),
-          nodeArgs: nodeArgs('all'),
-          ...logFile('all'),
-        }),
-      ];
+    ? [await start('api'), await start('worker')]
+    : [await start('all')];
   const stop = () => Promise.all(processes.map((p) => p.stop()));
   addCleanup(stop);
   return {
