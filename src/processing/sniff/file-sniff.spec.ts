@@ -398,6 +398,9 @@ describe('sniffFile on models', () => {
     expect(sniffBytes(text(['v 1 2 3', 'and then some prose']), 'a.obj')).toBeUndefined();
     expect(sniffBytes(text(['f one two three']), 'a.obj')).toBeUndefined();
     expect(sniffBytes(text(['# only a comment']), 'a.obj')).toBeUndefined();
+    // Bare keywords carry nothing: a one-byte file that is "g" or "f" is not a model.
+    for (const bare of ['g', 'o', 'f', 's', 'l', 'p', 'g\nf\no'])
+      expect(sniffBytes(Buffer.from(bare), 'a.obj')).toBeUndefined();
   });
 
   it('judges a cut OBJ head without its last, half line', () => {

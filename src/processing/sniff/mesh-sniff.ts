@@ -148,10 +148,13 @@ function statementLines(text: string, whole: boolean): string[] {
 
 /**
  * OBJ: every statement read is an OBJ statement, with numbers where numbers go (`v`, `vt`, `vn`,
- * `vp`) and only vertex references where they go (`f`, `l`, `p`); at least one statement.
+ * `vp`) and only vertex references where they go (`f`, `l`, `p`), and at least one of them has
+ * arguments: a file of bare keywords (`g`, `o`, an empty `f`; one random byte can be that) tells
+ * nothing of a model.
  */
 function isObj(statements: readonly string[]): boolean {
-  return statements.length > 0 && statements.every(isObjStatement);
+  // Statements are trimmed, so a blank inside one separates its keyword from an argument.
+  return statements.some((line) => /[ \t]/.test(line)) && statements.every(isObjStatement);
 }
 
 function isObjStatement(line: string): boolean {
