@@ -17,7 +17,7 @@ import {
   parseFolderName,
   type ProcessStamp,
 } from './process-temp-folder';
-import { removeTree } from './remove-tree';
+import { removeFile, removeTree } from './remove-tree';
 import type { BlobSource, Storage, StoredBlob } from './storage';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -122,7 +122,7 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
     const existing = await this.size(hash);
     if (existing === bytes) {
       // Same hash, same size: the store already holds these bytes.
-      await rm(tempPath, { force: true });
+      await removeFile(tempPath);
       return { sha256: hash, bytes };
     }
     await mkdir(dirname(target), { recursive: true });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { removeFile } from './remove-tree';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,5 +63,26 @@ describe('removeTree', () => {
 
   it('answers quietly for a path that is not there', async () => {
     await expect(removeAsOwner(join(root, 'missing'))).resolves.toBeUndefined();
+  });
+});
+
+describe('removeFile', () => {
+  let root: string;
+  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'kiln-remove-file-'))));
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('removes a file, and answers quietly when it is not there', async () => {
+    const file = join(root, 'upload.tmp');
+    await writeFile(file, 'bytes');
+    await removeFile(file);
+    await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(removeFile(file)).resolves.toBeUndefined();
+  });
+
+  it('refuses a folder with its error, rather than removing a tree', async () => {
+    await mkdir(join(root, 'folder'));
+    await expect(removeFile(join(root, 'folder'))).rejects.toMatchObject({
+      code: expect.stringMatching(/^(EISDIR|EPERM)$/),
+    });
   });
 });

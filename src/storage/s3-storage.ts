@@ -11,12 +11,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { KilnConfig, S3Settings } from '../config/kiln-config';
 import { BlobCache } from './blob-cache';
 import { KnownObjects } from './known-objects';
+import { removeFile } from './remove-tree';
 import { checkedSha256, hashFile, LocalStorage } from './local-storage';
 import type { BlobSource, Storage, StoredBlob } from './storage';
 
@@ -172,7 +173,7 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
     }
     // A process that runs tasks keeps the bytes it just stored: its next task needs no fetch.
     if (!(this.keepStored && (await this.cache.adopt(hash, tempPath, bytes))))
-      await unlinkIfThere(tempPath);
+      await removeFile(tempPath);
     return { sha256: hash, bytes };
   }
 
@@ -302,18 +303,5 @@ export class S3Storage implements Storage, OnModuleInit, OnApplicationShutdown {
       }),
     );
     return object.Body as Readable; // in Node the SDK answers an IncomingMessage
-  }
-}
-
-/**
- * Removes a file, missing being fine: one unlink, where `rm(path, { force: true })` also stats the
- * path twice (its option check, then rimraf's): ~0.6 ms of CPU a small task in the profile of
- * the throughput bench's s3 phase, where every stored file was held already and so removed.
- */
-async function unlinkIfThere(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
