@@ -68,7 +68,7 @@ describe('meshGrouping of loose files', () => {
     expect(
       assetsOf(
         file('Box.OBJ', 'obj', ['MATERIALS\\Box.Mtl']),
-        file('box.mtl', 'mtl', ['C:\\Users\\me\\maps\\WOOD.PNG', '../shared/Rough.jpg']),
+        file('box.mtl', 'mtl', ['C:\\Users\\me\\maps\\WOOD.PNG', '../maps/Rough.jpg']),
         file('wood.png', 'png'),
         file('rough.JPG', 'jpeg'),
       ),

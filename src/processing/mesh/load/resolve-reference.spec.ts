@@ -10,7 +10,7 @@ const assets: AssetFiles = {
     'models/car.mtl',
     'models/Textures/Paint.PNG',
     'models/textures/paint.png',
-    'shared/wheel.jpg',
+    'parts/wheel.jpg',
     'a/dup.png',
     'b/dup.png',
   ],
@@ -23,10 +23,10 @@ describe('resolveReference', () => {
     ['textures/paint.png', 'models/textures/paint.png'], // exact case wins
     ['TEXTURES/PAINT.png', 'models/Textures/Paint.PNG'],
     ['.\\Textures\\Paint.PNG', 'models/Textures/Paint.PNG'], // backslashes
-    ['../shared/wheel.jpg', 'shared/wheel.jpg'], // up, but still inside the folder
-    ['..\\shared\\WHEEL.JPG', 'shared/wheel.jpg'],
-    ['file:///C:/Users/me/wheel.jpg', 'shared/wheel.jpg'], // absolute: base name
-    ['C:\\Users\\me\\My%20Wheel\\wheel.jpg', 'shared/wheel.jpg'],
+    ['../parts/wheel.jpg', 'parts/wheel.jpg'], // up, but still inside the folder
+    ['..\\parts\\WHEEL.JPG', 'parts/wheel.jpg'],
+    ['file:///C:/Users/me/wheel.jpg', 'parts/wheel.jpg'], // absolute: base name
+    ['C:\\Users\\me\\My%20Wheel\\wheel.jpg', 'parts/wheel.jpg'],
   ])('finds %s from models/car.mtl at %s', (reference, path) => {
     expect(resolveReference(assets, 'models/car.mtl', reference)).toMatchObject({
       found: true,
