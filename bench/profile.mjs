@@ -7,8 +7,11 @@
 // top functions with the caller that led to them. Not part of run-all (profiling slows Kiln).
 // `--large N`: instead, N 4096² PNG uploads one after another (bench/large-png.mjs' task path).
 // `--threads`: also analyse every worker thread's profile (the piscina pool threads' JS).
+// `--window MS`: analyse only the first MS ms after the uploads start (e.g. the burst of 100
+// simultaneous first uploads that issue 11's API p99 probe runs into); add
+// `--cpu-prof-interval` 100 µs sampling there, the default 1 ms is too coarse for it.
 //
-//   node bench/profile.mjs [--sessions 10] [--per 30] [--large N] [--threads]
+//   node bench/profile.mjs [--sessions 10] [--per 30] [--large N] [--threads] [--window MS]
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectSocket, expectStatus, mapLimit, signUp, upload } from './lib/client.mjs';
@@ -30,6 +33,7 @@ const SESSIONS = Number(argValue('--sessions') ?? 10);
 const PER = Number(argValue('--per') ?? 30);
 const LARGE = Number(argValue('--large') ?? 0);
 const THREADS = process.argv.includes('--threads');
+const WINDOW_MS = argValue('--window') === undefined ? undefined : Number(argValue('--window'));
 
 assertBuilt();
 await withCleanup(async (onCleanup) => {
@@ -52,7 +56,12 @@ await withCleanup(async (onCleanup) => {
     redisUrl: redis.url,
     keyPrefix,
     dataDir: join(work, 'data'),
-    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir],
+    nodeArgs: [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      profDir,
+      ...(WINDOW_MS === undefined ? [] : ['--cpu-prof-interval', '100']),
+    ],
   });
   let stopped = false;
   onCleanup(async () => {
@@ -63,6 +72,11 @@ await withCleanup(async (onCleanup) => {
     return { user, socket: await connectSocket(kiln.baseUrl, user.token) };
   });
   const t0 = performance.now();
+  // The profile's timestamps are µs on the monotonic clock, as process.hrtime is (both processes).
+  const windowUs =
+    WINDOW_MS === undefined
+      ? undefined
+      : { from: Number(process.hrtime.bigint() / 1000n), ms: WINDOW_MS };
   const perSession = LARGE || PER;
   await Promise.all(
     sessions.slice(0, LARGE ? 1 : SESSIONS).map(async ({ user, socket }) => {
@@ -98,15 +112,18 @@ await withCleanup(async (onCleanup) => {
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => join(profDir, f));
   const mainProfile = files.find((f) => /\.0\.\d+\.cpuprofile$/.test(f)); // thread 0 = the main thread
-  for (const file of THREADS ? files : [mainProfile]) report(file, file === mainProfile);
+  for (const file of THREADS ? files : [mainProfile]) report(file, file === mainProfile, windowUs);
 });
 
-function report(file, isMain) {
+function report(file, isMain, window) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
-  const { byPackage, top, busyMs } = analyse(profile);
+  const { byPackage, top, busyMs } = analyse(profile, window);
   if (!isMain && busyMs < 50) return; // a thread that hardly ran (e.g. an idle pool thread)
   const thread = isMain ? 'main thread' : `thread ${/\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1]}`;
-  console.log(`\n${thread} busy ${fmt(busyMs)} ms over the whole run (start-up included)\n`);
+  const span = window
+    ? `in the first ${window.ms} ms of the uploads`
+    : 'over the whole run (start-up included)';
+  console.log(`\n${thread} busy ${fmt(busyMs)} ms ${span}\n`);
   console.log(
     table(
       ['package', 'self ms', '%'],
@@ -121,7 +138,7 @@ function report(file, isMain) {
   );
 }
 
-function analyse(profile) {
+function analyse(profile, window) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -136,8 +153,11 @@ function analyse(profile) {
   const packages = new Map();
   const functions = new Map();
   let busyMs = 0;
+  let at = profile.startTime;
   profile.samples.forEach((sample, i) => {
     const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.from || at > window.from + window.ms * 1000)) return;
     const node = byId.get(sample);
     const name = node.callFrame.functionName || '(anonymous)';
     if (name === '(idle)') return;

@@ -17,7 +17,7 @@ import {
   parseFolderName,
   type ProcessStamp,
 } from './process-temp-folder';
-import { removeFile, removeTree } from './remove-tree';
+import { removeFile, removeFileOrTree, removeTree } from './remove-tree';
 import type { BlobSource, Storage, StoredBlob } from './storage';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -112,7 +112,7 @@ export class LocalStorage implements Storage, OnModuleInit, OnApplicationShutdow
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
       throw new Error(`Refusing to remove ${path}: it is not inside ${this.processTmpDir}`);
     }
-    await removeTree(path);
+    await removeFileOrTree(path);
   }
 
   async putFile(tempPath: string, sha256?: string): Promise<StoredBlob> {

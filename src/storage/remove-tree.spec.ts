@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { removeFile } from './remove-tree';
+import { removeFile, removeFileOrTree } from './remove-tree';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,8 +21,11 @@ describe('removeTree', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  /** Runs this file's `removeTree` on `target` in a child process, as nobody when we are root. */
-  async function removeAsOwner(target: string): Promise<void> {
+  /** Runs this file's `removeTree` (or `fn`) on `target` in a child process, as nobody when we are root. */
+  async function removeAsOwner(
+    target: string,
+    fn: 'removeTree' | 'removeFileOrTree' = 'removeTree',
+  ): Promise<void> {
     const source = await readFile(join(__dirname, 'remove-tree.ts'), 'utf8');
     const script = join(root, 'remove-tree.js');
     await writeFile(
@@ -32,12 +35,13 @@ describe('removeTree', () => {
     const asRoot = process.getuid?.() === 0;
     await run(
       process.execPath,
-      ['-e', `require(${JSON.stringify(script)}).removeTree(${JSON.stringify(target)})`],
+      ['-e', `require(${JSON.stringify(script)}).${fn}(${JSON.stringify(target)})`],
       asRoot ? { uid: NOBODY, gid: NOBODY } : {},
     );
   }
 
-  it('removes a task folder whose input folders are read-only (0555), as its owner', async () => {
+  /** A task folder as a worker lays it out: its input folders read-only (0555), owned by `nobody` under root. */
+  async function readOnlyTaskFolder(): Promise<string> {
     const task = join(root, 'task');
     await mkdir(join(task, 'input', 'textures'), { recursive: true });
     await writeFile(join(task, 'input', 'textures', 'wood.jpg'), 'x');
@@ -53,7 +57,11 @@ describe('removeTree', () => {
     }
     await chmod(join(task, 'input', 'textures'), 0o555);
     await chmod(join(task, 'input'), 0o555);
+    return task;
+  }
 
+  it('removes a task folder whose input folders are read-only (0555), as its owner', async () => {
+    const task = await readOnlyTaskFolder();
     await removeAsOwner(task);
 
     await expect(readFile(join(task, 'input', 'model.obj'))).rejects.toMatchObject({
@@ -63,6 +71,37 @@ describe('removeTree', () => {
 
   it('answers quietly for a path that is not there', async () => {
     await expect(removeAsOwner(join(root, 'missing'))).resolves.toBeUndefined();
+  });
+
+  it('removeFileOrTree takes the same read-only task folder, as its owner', async () => {
+    const task = await readOnlyTaskFolder();
+    await removeAsOwner(task, 'removeFileOrTree');
+    await expect(readFile(join(task, 'input', 'model.obj'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+  });
+});
+
+describe('removeFileOrTree', () => {
+  let root: string;
+  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'kiln-remove-either-'))));
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('removes a file, a folder with its contents, and answers quietly for a missing path', async () => {
+    const file = join(root, 'upload.tmp');
+    await writeFile(file, 'bytes');
+    const folder = join(root, 'step-1');
+    await mkdir(join(folder, 'out'), { recursive: true });
+    await writeFile(join(folder, 'out', 'model.glb'), 'glb');
+
+    await removeFileOrTree(file);
+    await removeFileOrTree(folder);
+
+    await expect(readFile(file)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readFile(join(folder, 'out', 'model.glb'))).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    await expect(removeFileOrTree(join(root, 'missing'))).resolves.toBeUndefined();
   });
 });
 

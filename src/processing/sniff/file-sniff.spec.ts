@@ -512,15 +512,26 @@ describe('readSniffInput', () => {
     expect(sniffFile(input)?.format).toBe('zip');
   });
 
-  it('keeps a head the caller already has, and reads a small file whole at both ends', async () => {
-    const path = join(folder, 'small.png');
+  it('reads nothing when the caller kept the head and counted the bytes of a file that is no zip', async () => {
     const png = readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png'));
-    writeFileSync(path, png);
-    const kept = png.subarray(0, 8);
-    const input = await readSniffInput(path, 'small.png', kept);
-    expect(input.head).toBe(kept);
-    expect(input.tail).toEqual(png);
+    const kept = { head: png.subarray(0, SNIFF_HEAD_BYTES), size: png.length };
+    // No file at that path: a read would fail with ENOENT.
+    const input = await readSniffInput(join(folder, 'never-written.png'), 'small.png', kept);
+    expect(input).toEqual({ head: kept.head, filename: 'small.png', size: png.length });
     expect(sniffFile(input)?.format).toBe('png');
+  });
+
+  it("keeps a zip's head the caller has, and still reads its tail", async () => {
+    const zip = writeZip([
+      { name: 'noise.bin', data: randomBytes(3 * SNIFF_TAIL_BYTES), method: 'store' },
+    ]);
+    const path = join(folder, 'kept.zip');
+    writeFileSync(path, zip);
+    const kept = { head: zip.subarray(0, SNIFF_HEAD_BYTES), size: zip.length };
+    const input = await readSniffInput(path, 'kept.zip', kept);
+    expect(input.head).toBe(kept.head);
+    expect(input.tail).toEqual(zip.subarray(zip.length - SNIFF_TAIL_BYTES));
+    expect(sniffFile(input)?.format).toBe('zip');
   });
 });
 

@@ -71,13 +71,16 @@ export function sniffFile(input: SniffInput): SniffedFile | undefined {
 
 /**
  * Reads what `sniffFile` needs from a file on disk: its head (unless the caller kept it while
- * the file streamed in) and its tail.
+ * the file streamed in) and its tail. A caller that kept the head and counted the bytes gets no
+ * read at all unless the head is a zip's (only a zip is judged by its tail): an upload's image
+ * costs no open, stat, read and close of its temp file.
  */
 export async function readSniffInput(
   path: string,
   filename: string,
-  head?: Uint8Array,
+  kept?: { head: Uint8Array; size: number },
 ): Promise<SniffInput> {
+  if (kept && !startsLikeZip(kept.head)) return { head: kept.head, filename, size: kept.size };
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
@@ -88,7 +91,7 @@ export async function readSniffInput(
     };
     const tailLength = Math.min(size, SNIFF_TAIL_BYTES);
     return {
-      head: head ?? (await readAt(0, Math.min(size, SNIFF_HEAD_BYTES))),
+      head: kept?.head ?? (await readAt(0, Math.min(size, SNIFF_HEAD_BYTES))),
       filename,
       tail: await readAt(size - tailLength, tailLength),
       size,
@@ -169,7 +172,7 @@ export function isPlausibleTga(bytes: Uint8Array): boolean {
  * end of the file exactly (as yauzl looks for it). With no tail, the head decides alone.
  */
 function isZip(head: Uint8Array, tail: Uint8Array | undefined): boolean {
-  if (!startsWith(head, ZIP_LOCAL_FILE) && !startsWith(head, ZIP_END_OF_DIRECTORY)) return false;
+  if (!startsLikeZip(head)) return false;
   if (!tail) return true;
   for (let at = tail.length - ZIP_END_OF_DIRECTORY_BYTES; at >= 0; at--) {
     if (!ZIP_END_OF_DIRECTORY.every((byte, i) => tail[at + i] === byte)) continue;
@@ -177,6 +180,10 @@ function isZip(head: Uint8Array, tail: Uint8Array | undefined): boolean {
     if (at + ZIP_END_OF_DIRECTORY_BYTES + commentLength === tail.length) return true;
   }
   return false;
+}
+
+function startsLikeZip(head: Uint8Array): boolean {
+  return startsWith(head, ZIP_LOCAL_FILE) || startsWith(head, ZIP_END_OF_DIRECTORY);
 }
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {

@@ -101,7 +101,9 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
           throw new BadUploadError(
             `The file name ${JSON.stringify(file.filename)} ${path.problem}; rename the file and upload again.`,
           );
-        const sniffed = sniffFile(await readSniffInput(file.tempPath, file.filename, file.head));
+        const sniffed = sniffFile(
+          await readSniffInput(file.tempPath, file.filename, { head: file.head, size: file.bytes }),
+        );
         if (sniffed?.format !== 'zip') {
           items.push({ file: { ...file, path: path.path, ...this.formatOf(sniffed) } });
           continue;
