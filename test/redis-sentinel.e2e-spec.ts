@@ -98,12 +98,12 @@ describe('REDIS_SENTINELS: Redis through Sentinel', () => {
 
       // The same session, the same socket: Kiln found the new master by itself.
       const [after] = await uploadFiles(kiln.baseUrl, user.token, [[await tinyPng(2), 'b.png']]);
-      expect(await asUser(kiln.baseUrl, user.token).settled(after, RECOVERY_TIMEOUT_MS)).toMatchObject(
-        { state: 'succeeded' },
-      );
+      expect(
+        await asUser(kiln.baseUrl, user.token).settled(after, RECOVERY_TIMEOUT_MS),
+      ).toMatchObject({ state: 'succeeded' });
       const recoveredAt = Date.now();
       console.log(
-        `failover: promoted ${promotedAt - killedAt} ms, first task ${recoveredAt - killedAt} ms after the kill`,
+        `master killed → replica promoted: ${promotedAt - killedAt} ms, → task succeeded: ${recoveredAt - killedAt} ms`,
       );
       await succeeded(live.events, after, RECOVERY_TIMEOUT_MS);
       expect(await sendRedisCommand(replica.port, `EXISTS ${kiln.keyPrefix}:task:${after}`)).toBe(
@@ -114,7 +114,7 @@ describe('REDIS_SENTINELS: Redis through Sentinel', () => {
         async () => (await request(kiln.baseUrl).get('/health')).status === 200,
         RECOVERY_TIMEOUT_MS,
       );
-      expect(kiln.process.exitCode).toBeNull();
+      expect([kiln.process.exitCode, kiln.process.signalCode]).toEqual([null, null]);
     } finally {
       live.socket.disconnect();
     }
@@ -126,7 +126,7 @@ async function replicaCaughtUp(masterPort: number): Promise<void> {
   // ROLE on a master: *3, $6, master, :<offset>, *1, *3, $9, 127.0.0.1, $<n>, <port>, $<n>, <acked>
   const offset = Number((await redisReplyLines(masterPort, 'ROLE', 4))[3]?.slice(1));
   await waitFor('the replica to acknowledge every write', async () => {
-    const role = await redisReplyLines(masterPort, 'ROLE', 12);
+    const role = await redisReplyLines(masterPort, 'ROLE', 12).catch(() => []);
     return Number(role[11]) >= offset;
   });
 }
