@@ -21,7 +21,8 @@ const RECOVERY_TIMEOUT_MS = 60_000;
 
 /**
  * Kiln reaching its Redis through a real Sentinel (`redis-server --sentinel`) that monitors a
- * master with one replica, and following the sentinel to the replica when the master dies.
+ * master with one replica, and following the sentinel to the replica when the master dies, then
+ * back to the old master. The tests run in order, each from where the one before left the pair.
  */
 describe('REDIS_SENTINELS: Redis through Sentinel', () => {
   let primary: PrivateRedis;
@@ -119,7 +120,77 @@ describe('REDIS_SENTINELS: Redis through Sentinel', () => {
       live.socket.disconnect();
     }
   }, 180_000);
+
+  it('leaves a replaced master that still runs as soon as the sentinel announces the switch', async () => {
+    // The killed master starts again; the sentinel makes it a replica of the new one.
+    await primary.start();
+    await waitFor(
+      'the old master to be a replica in sync',
+      async () => {
+        const role = await redisReplyLines(primary.port, 'ROLE', 8).catch(() => []);
+        return role[2] === 'slave' && role[7] === 'connected';
+      },
+      RECOVERY_TIMEOUT_MS,
+    );
+    const user = await signUp(kiln.baseUrl, 'failback');
+    const live = await connectRealtime(kiln.baseUrl, { token: user.token });
+    try {
+      await replicaCaughtUp(replica.port);
+      expect(await kilnClients(replica.port)).toEqual(
+        expect.arrayContaining(['kiln:commands', 'kiln:session-subscriber', 'kiln:task-cancels']),
+      );
+      // A failover with the master still running: the sentinel demotes it only seconds later.
+      await waitFor(
+        'the sentinel to start a failover',
+        async () =>
+          (await sendRedisCommand(sentinel.port, `SENTINEL FAILOVER ${sentinel.name}`)) === '+OK',
+        RECOVERY_TIMEOUT_MS,
+      );
+      await waitFor(
+        'the sentinel to name the old master again',
+        async () => (await sentinel.masterPort().catch(() => undefined)) === primary.port,
+        RECOVERY_TIMEOUT_MS,
+      );
+      const switchedAt = Date.now();
+      await waitFor(
+        "Kiln's connections to leave the replaced master",
+        async () => (await kilnClients(replica.port)).length === 0,
+        RECOVERY_TIMEOUT_MS,
+      );
+      console.log(`switch announced → Kiln off the replaced master: ${Date.now() - switchedAt} ms`);
+      // Kiln left because the switch was announced, not because the master was demoted (which
+      // would also drop every connection to it): it is still a master, taking writes.
+      expect((await redisReplyLines(replica.port, 'ROLE', 3))[2]).toBe('master');
+
+      const [taskId] = await uploadFiles(kiln.baseUrl, user.token, [[await tinyPng(3), 'c.png']]);
+      expect(
+        await asUser(kiln.baseUrl, user.token).settled(taskId, RECOVERY_TIMEOUT_MS),
+      ).toMatchObject({ state: 'succeeded' });
+      await succeeded(live.events, taskId, RECOVERY_TIMEOUT_MS);
+      expect(await sendRedisCommand(primary.port, `EXISTS ${kiln.keyPrefix}:task:${taskId}`)).toBe(
+        ':1',
+      );
+      expect([kiln.process.exitCode, kiln.process.signalCode]).toEqual([null, null]);
+    } finally {
+      live.socket.disconnect();
+    }
+  }, 180_000);
 });
+
+/**
+ * The names of the clients connected to a Redis but for the sentinel's, the replication links
+ * and the one asking: Kiln's (`kiln:…`) and BullMQ's (some unnamed).
+ */
+async function kilnClients(port: number): Promise<string[]> {
+  // A bulk string: its length, then one line per client, separated by \n alone.
+  const [, list = ''] = await redisReplyLines(port, 'CLIENT LIST', 2);
+  return list
+    .split('\n')
+    .filter((line) => line !== '' && !/ cmd=client\|list /.test(line))
+    .filter((line) => !/ flags=\S*[SM]/.test(line))
+    .map((line) => / name=(\S*)/.exec(line)?.[1] ?? '')
+    .filter((name) => !name.startsWith('sentinel-'));
+}
 
 /** Resolves once the master's only replica has acknowledged the master's offset of now. */
 async function replicaCaughtUp(masterPort: number): Promise<void> {
