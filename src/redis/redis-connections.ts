@@ -30,6 +30,12 @@ export class RedisConnections {
     return {
       sentinels: this.sentinel.sentinels.map(({ host, port }) => ({ host, port })),
       name: this.sentinel.name,
+      // A failover whose old master still runs (SENTINEL FAILOVER, a partition that heals)
+      // does not drop the connections to it: without this they keep writing there until the
+      // sentinel demotes it (8 s or more), and those writes are lost when it resyncs as a
+      // replica. With it each connection subscribes to the sentinels' +switch-master and
+      // reconnects, asking them for the new master, as soon as it is announced.
+      failoverDetector: true,
       password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
       username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
       tls: parsed.protocol === 'rediss:' ? {} : undefined,
@@ -78,11 +84,13 @@ async function closeConnection(client: Redis): Promise<void> {
     return;
   }
   let timer: NodeJS.Timeout | undefined;
-  const quitOrTimeout = Promise.race([
-    client.quit().then(() => true),
-    new Promise<boolean>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS, false))),
+  await Promise.race([
+    client.quit().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS))),
   ]);
-  const quit = await quitOrTimeout.catch(() => false);
   clearTimeout(timer);
-  if (!quit) client.disconnect();
+  // Also after a QUIT that was answered: it leaves the failover detector's connections to the
+  // sentinels open (ioredis closes them only on disconnect), and they would keep the process
+  // alive.
+  client.disconnect();
 }

@@ -16,11 +16,18 @@ export interface PrivateRedis {
   shutDown(): Promise<void>;
   /** Starts it again on the same port and dir (it loads the AOF), resolves once it answers PING. */
   start(): Promise<void>;
+  /** SIGKILL, as a crash or a lost machine (nothing is flushed), and waits for the exit. */
+  kill(): Promise<void>;
   /** Stops it for good and deletes its dir. */
   stop(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** The port of a Redis on 127.0.0.1 this one is a replica of (`--replicaof`). */
+  replicaOf?: number;
+}
+
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-private-redis-'));
   let child: ChildProcess | undefined;
@@ -37,6 +44,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         [
           ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
           ...['--appendonly', 'yes', '--save', ''],
+          ...(options.replicaOf ? ['--replicaof', '127.0.0.1', String(options.replicaOf)] : []),
         ],
         { stdio: 'ignore' },
       );
@@ -48,11 +56,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await sendRedisCommand(port, 'SHUTDOWN').catch(() => '');
       await exited;
     },
+    async kill() {
+      if (!child || !running()) return;
+      child.kill('SIGKILL');
+      await exitOf(child);
+    },
     async stop() {
-      if (child && running()) {
-        child.kill('SIGKILL');
-        await exitOf(child);
-      }
+      await redis.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };
