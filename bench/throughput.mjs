@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { call } from './lib/client.mjs';
+import { startApiProbe } from './lib/api-probe.mjs';
 import {
   argValue,
   assertBuilt,
@@ -114,31 +114,14 @@ const result = await withCleanup(async (onCleanup) => {
     client: process.pid,
   };
 
-  /**
-   * Two callers of `GET /tasks/:id` and `GET /health` during a Kiln phase, each calling every
-   * 50 ms as a dashboard would poll: the API's latency under the load (target p99 < 50 ms). Paced,
-   * not closed-loop, so the probe itself does not take the CPU the throughput is measured on.
-   */
+  /** Issue 11's API latency probe (bench/lib/api-probe.mjs), as the last session's dashboard. */
   const probeApi = () => {
     const prober = sessions[sessions.length - 1];
-    const latencies = [];
-    let running = true;
-    const loop = async (path) => {
-      while (running) {
-        const response = await call(kiln.baseUrl, 'GET', path(), { token: prober.user.token });
-        if (response.status < 500) latencies.push(response.ms);
-        await sleep(50);
-      }
-    };
-    const taskId = () => [...prober.ownTasks][0] ?? '00000000-0000-4000-8000-000000000000';
-    const loops = [loop(() => `/tasks/${taskId()}`), loop(() => '/health')];
-    return {
-      async stop() {
-        running = false;
-        await Promise.all(loops);
-        return latencies;
-      },
-    };
+    return startApiProbe({
+      baseUrl: kiln.baseUrl,
+      token: prober.user.token,
+      taskId: [...prober.ownTasks][0] ?? '00000000-0000-4000-8000-000000000000',
+    });
   };
 
   const phases = [];
