@@ -22,7 +22,6 @@ import {
 } from '../../grouping/asset-grouping';
 import { ASSET_GROUPINGS_TOKEN } from '../../grouping/asset-groupings';
 import { ConcurrencyGate } from '../../concurrency-gate';
-import { TurnTaking } from '../../turn-taking';
 import { ingestMultipart, type IngestedFile } from '../../multipart-ingest';
 import {
   BadUploadError,
@@ -44,15 +43,6 @@ export const MAX_FILES_PER_UPLOAD = 100;
  * 11 §6, docs/performance.md). Their bodies are not held back: a slow client would hold a slot.
  */
 export const UPLOAD_STORE_SLOTS = 4;
-
-/**
- * Uploads that start reading their bodies in one turn of the event loop. A hundred uploads that
- * arrive together otherwise all set up their parsers and parse what of their bodies has arrived
- * in the one turn in which the session check answered them all: 30–50 ms in which no other
- * request (a `GET /tasks/:id`) is answered. Two a turn halved the API's latency at the start of
- * such a burst (docs/performance.md); nothing is held, so a slow client delays no one.
- */
-export const UPLOAD_STARTS_PER_TURN = 2;
 
 /** A file of the upload in a temp file, hashed and sniffed: one sent loose, or a zip's entry. */
 interface StagedFile extends GroupableFile {
@@ -79,10 +69,8 @@ export class IngestUploadHandler implements ICommandHandler<IngestUploadCommand>
   ) {}
 
   private readonly storing = new ConcurrencyGate(UPLOAD_STORE_SLOTS);
-  private readonly starting = new TurnTaking(UPLOAD_STARTS_PER_TURN);
 
   async execute({ request, ownerId, sessionId }: IngestUploadCommand): Promise<UploadResultView> {
-    await this.starting.turn();
     const received = await ingestMultipart(
       request,
       {
