@@ -13,12 +13,13 @@
 //
 //   node bench/s3-storage.mjs [--rounds 5] [--small 20] [--sessions 10,100] [--tasks 200]
 //                             [--tput-rounds 3] [--distinct] [--base-main other/dist/main.js]
-//                             [--trace dir] [--cpu-prof dir]
+//                             [--trace dir] [--cpu-prof dir] [--logs dir]
 //
 // --rounds 0, --small 0 or --sessions 0 leave that part out (e.g. to profile one part alone).
 // --base-main: a third store, s3 on another build (an A/B of two builds in one run).
 // --trace: each S3 command as Kiln's SDK sees it (lib/s3-trace.mjs) and each request as s3rver
 //          serves it (lib/s3rver-process.mjs), as JSON lines in dir, with a summary per command.
+// --logs: each store's Kiln output (its log lines, a crash's stack) in dir/<store>.log.
 // --cpu-prof: node --cpu-prof for every Kiln process, profiles in dir/<store>/ (one a thread; the
 //             main thread's is the largest).
 import { fork } from 'node:child_process';
@@ -57,6 +58,7 @@ const PHASE_TIMEOUT_MS = 180_000;
 const BASE_MAIN = argValue('--base-main');
 const TRACE_DIR = argValue('--trace');
 const CPU_PROF_DIR = argValue('--cpu-prof');
+const LOG_DIR = argValue('--logs');
 const TARGET_RATIO = 1.3;
 const S3RVER = fileURLToPath(new URL('./lib/s3rver-process.mjs', import.meta.url));
 const S3_TRACE = fileURLToPath(new URL('./lib/s3-trace.mjs', import.meta.url));
@@ -130,6 +132,7 @@ await withCleanup(async (onCleanup) => {
   onCleanup(() => rmSync(work, { recursive: true, force: true }));
   if (TRACE_DIR) mkdirSync(TRACE_DIR, { recursive: true });
   if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
+  if (LOG_DIR) mkdirSync(LOG_DIR, { recursive: true });
   const traceFile = (name) => (TRACE_DIR ? resolve(TRACE_DIR, `${name}.jsonl`) : undefined);
   for (const name of ['s3rver', 's3', 's3-base']) rmSync(traceFile(name) ?? '', { force: true });
 
@@ -169,6 +172,7 @@ await withCleanup(async (onCleanup) => {
         ...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF_DIR, name)] : []),
       ],
       ...(main ? { main } : {}),
+      ...(LOG_DIR ? { logFile: resolve(LOG_DIR, `${name}.log`) } : {}),
     });
     onCleanup(() => kiln.stop());
     const user = await signUp(kiln.baseUrl, name);

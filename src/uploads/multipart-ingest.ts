@@ -25,9 +25,11 @@ export interface IngestLimits {
 }
 
 /**
- * How much of a file may wait in memory for the disk, per file being received. Node's default
- * (16 KiB) paused the request every few socket reads while a write was on its way (measured:
- * a 35 MB POST took 2.7× as long as a server that only reads the bytes).
+ * How much of a file may wait in memory for the disk (the temp file's write stream), per file
+ * being received. Node's default (16 KiB) paused the request every few socket reads while a
+ * write was on its way: a 35 MB POST took 2.7× as long as a server that only reads the bytes,
+ * 2.1–2.5× with this (docs/performance.md). The hashing stage keeps the default: a larger buffer
+ * there measured the same.
  */
 const WRITE_BUFFER_BYTES = 1024 * 1024;
 
@@ -177,7 +179,7 @@ class HashingProbe extends Transform {
   private kept = 0;
 
   constructor(private readonly headBytes: number) {
-    super({ highWaterMark: WRITE_BUFFER_BYTES });
+    super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
