@@ -99,6 +99,12 @@ async function waitForRedis(url: string, waitMs: number): Promise<void> {
   for (;;) {
     const answer = await ping(url);
     if (answer === true) return;
+    // A refused password will not be accepted by waiting: say so at once.
+    if (/^(WRONGPASS|NOAUTH)\b/.test(answer)) {
+      throw new RedisUnavailableError(
+        `Redis at ${redactUrl(url)} (REDIS_URL) refused the credentials: ${answer} Correct the user or password in REDIS_URL.`,
+      );
+    }
     if (Date.now() >= deadline) {
       throw new RedisUnavailableError(
         `Redis at ${redactUrl(url)} (REDIS_URL) did not answer within ${Math.round(waitMs / 1000)} s: ${answer}. Start it, or correct REDIS_URL.`,
