@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import request from 'supertest';
 import { freePort } from '../src/redis/redis-locator';
 import {
   FIXTURES,
@@ -14,6 +13,8 @@ import {
   waitFor,
 } from './support/kiln-app';
 import { exitOf } from './support/process-exit';
+import { asUser } from './support/task-http';
+import { uploadFiles } from './support/upload-files';
 
 const PASSWORD = 'tls-test-s3cret';
 
@@ -103,20 +104,10 @@ describe('REDIS_URL=rediss:// with a password', () => {
     });
     kiln = running;
     const user = await signUp(running.baseUrl, 'tls');
-    const upload = await request(running.baseUrl)
-      .post('/uploads')
-      .set('Authorization', `Bearer ${user.token}`)
-      .attach('files', join(FIXTURES, 'image/CesiumLogoFlat.png'))
-      .expect(201);
-    const { taskId } = upload.body.assets[0] as { taskId: string };
-    const state = await waitFor('the task to end', async () => {
-      const { body } = await request(running.baseUrl)
-        .get(`/tasks/${taskId}`)
-        .set('Authorization', `Bearer ${user.token}`)
-        .expect(200);
-      const current = (body as { state: string }).state;
-      return ['succeeded', 'failed'].includes(current) ? current : undefined;
-    });
+    const [taskId] = await uploadFiles(running.baseUrl, user.token, [
+      [readFileSync(join(FIXTURES, 'image/CesiumLogoFlat.png')), 'CesiumLogoFlat.png'],
+    ]);
+    const { state } = await asUser(running.baseUrl, user.token).settled(taskId);
 
     expect(state).toBe('succeeded');
     const client = inspect();

@@ -82,9 +82,9 @@ describe('removeTree', () => {
   });
 });
 
-describe('removeFileOrTree', () => {
+describe('removeFile and removeFileOrTree', () => {
   let root: string;
-  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'kiln-remove-either-'))));
+  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'kiln-remove-file-'))));
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('removes a file, a folder with its contents, and answers quietly for a missing path', async () => {
@@ -103,12 +103,6 @@ describe('removeFileOrTree', () => {
     });
     await expect(removeFileOrTree(join(root, 'missing'))).resolves.toBeUndefined();
   });
-});
-
-describe('removeFile', () => {
-  let root: string;
-  beforeEach(async () => (root = await mkdtemp(join(tmpdir(), 'kiln-remove-file-'))));
-  afterEach(() => rm(root, { recursive: true, force: true }));
 
   it('removes a file, and answers quietly when it is not there', async () => {
     const file = join(root, 'upload.tmp');
