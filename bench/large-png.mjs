@@ -5,10 +5,12 @@
 // bare sharp process making the same outputs the same way (lib/image-work.mjs processTask()),
 // interleaved in the same run.
 //
-//   node bench/large-png.mjs [--rounds 7]
+//   node bench/large-png.mjs [--rounds 7] [--main other/dist/main.js]
+//
+// --main: run another build's main.js (an A/B of two builds: one run each, alternated).
 import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { call, connectSocket, expectStatus, signUp, upload } from './lib/client.mjs';
 import {
@@ -30,6 +32,7 @@ import { startKiln } from './lib/kiln.mjs';
 import { fmt, summarize, table } from './lib/stats.mjs';
 
 const ROUNDS = Number(argValue('--rounds') ?? 7);
+const KILN_MAIN = argValue('--main');
 const SIZE = 4096;
 const TARGET_RATIO = 1.1; // issue 11: ≤ 1.1× bare
 
@@ -53,7 +56,12 @@ const result = await withCleanup(async (onCleanup) => {
     `  ${image.bytes} bytes (${fmt(image.bytes / 2 ** 20, 1)} MiB), sha256 ${image.sha256.slice(0, 12)}…`,
   );
 
-  const kiln = await startKiln({ redisUrl: redis.url, keyPrefix, dataDir: join(work, 'data') });
+  const kiln = await startKiln({
+    redisUrl: redis.url,
+    keyPrefix,
+    dataDir: join(work, 'data'),
+    ...(KILN_MAIN ? { main: resolve(KILN_MAIN) } : {}),
+  });
   let memory;
   onCleanup(async () => {
     memory ??= await kiln.stop();
