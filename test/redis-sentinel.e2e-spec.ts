@@ -33,10 +33,7 @@ describe('REDIS_SENTINELS: Redis through Sentinel', () => {
   beforeAll(async () => {
     primary = await startPrivateRedis();
     replica = await startPrivateRedis({ replicaOf: primary.port });
-    await waitFor('the replica to be in sync', async () => {
-      const role = await redisReplyLines(replica.port, 'ROLE', 8).catch(() => []);
-      return role[2] === 'slave' && role[7] === 'connected';
-    });
+    await waitFor('the replica to be in sync', () => isSyncedReplica(replica.port));
     // A master is down after a second without an answer, and a failover that fails is tried
     // again after 2 × 3 s: a failover takes seconds, not the defaults' minutes.
     sentinel = await startPrivateSentinel(primary.port, {
@@ -126,10 +123,7 @@ describe('REDIS_SENTINELS: Redis through Sentinel', () => {
     await primary.start();
     await waitFor(
       'the old master to be a replica in sync',
-      async () => {
-        const role = await redisReplyLines(primary.port, 'ROLE', 8).catch(() => []);
-        return role[2] === 'slave' && role[7] === 'connected';
-      },
+      () => isSyncedReplica(primary.port),
       RECOVERY_TIMEOUT_MS,
     );
     const user = await signUp(kiln.baseUrl, 'failback');
@@ -193,6 +187,13 @@ async function kilnClients(port: number): Promise<string[]> {
 }
 
 /** Resolves once the master's only replica has acknowledged the master's offset of now. */
+/** Whether the Redis at `port` is a replica whose link to its master is up. */
+async function isSyncedReplica(port: number): Promise<boolean> {
+  // ROLE on a replica: *5, $5, slave, $9, 127.0.0.1, :<port>, $9, connected, …
+  const role = await redisReplyLines(port, 'ROLE', 8).catch(() => []);
+  return role[2] === 'slave' && role[7] === 'connected';
+}
+
 async function replicaCaughtUp(masterPort: number): Promise<void> {
   // ROLE on a master: *3, $6, master, :<offset>, *1, *3, $9, 127.0.0.1, $<n>, <port>, $<n>, <acked>
   const offset = Number((await redisReplyLines(masterPort, 'ROLE', 4))[3]?.slice(1));

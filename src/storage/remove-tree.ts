@@ -39,11 +39,10 @@ async function makeFoldersWritable(dir: string): Promise<void> {
  */
 export async function removeFileOrTree(path: string): Promise<void> {
   try {
-    await unlink(path);
+    await removeFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
     // A folder: EISDIR on Linux, EPERM where unlink(2) refuses folders that way (macOS).
+    const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EISDIR' && code !== 'EPERM') throw error;
     await removeTree(path);
   }
